@@ -1,0 +1,225 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// Config configures a [Client]. The zero value is a valid offline client with no configuration yet.
+type Config struct {
+	// InitialConfiguration, when set, is served from the start: no network is needed to evaluate.
+	InitialConfiguration *Configuration
+	// AssignmentLogger receives an event for every logged assignment. It is called on the caller's
+	// goroutine: use a non-blocking logger such as package batching's Processor.
+	AssignmentLogger AssignmentLogger
+	// BanditLogger receives an event for every bandit action chosen.
+	BanditLogger BanditLogger
+
+	// APIKey is the Eppo SDK key. When set (and polling is not disabled) the client fetches its
+	// configuration from BaseURL and keeps it fresh. It is never logged.
+	APIKey string
+	// BaseURL is the CDN base; default DefaultBaseURL.
+	BaseURL string
+	// PollInterval is the time between configuration fetches; default DefaultPollInterval.
+	PollInterval time.Duration
+	// PollJitter is the most that is subtracted at random from each wait; default PollInterval/10.
+	PollJitter time.Duration
+	// DisablePolling fetches the configuration once at start and never again.
+	DisablePolling bool
+	// HTTPClient is used for CDN requests; default a client with a 10 s timeout per request.
+	HTTPClient *http.Client
+	// Logger receives the client's own diagnostics; default slog.Default().
+	Logger *slog.Logger
+
+	// Now overrides the clock used for allocation time windows and event timestamps (tests).
+	Now func() time.Time
+}
+
+// Defaults for [Config].
+const (
+	DefaultBaseURL      = "https://fscdn.eppo.cloud/api"
+	DefaultPollInterval = 30 * time.Second
+)
+
+// Client evaluates flags and bandits against its current [Configuration]. It is safe for concurrent use.
+// Assignment calls never do I/O: they read an immutable configuration snapshot and hand events to the
+// configured loggers.
+type Client struct {
+	config       atomic.Pointer[Configuration]
+	assignLogger AssignmentLogger
+	banditLogger BanditLogger
+	logger       *slog.Logger
+	now          func() time.Time
+	loggerPanics atomic.Uint64
+
+	lifecycle *lifecycle
+}
+
+// NewClient builds a client. With no APIKey it is fully offline: it starts no goroutine and serves
+// InitialConfiguration, or whatever [Client.SetConfiguration] installs.
+func NewClient(cfg Config) (*Client, error) {
+	c := &Client{
+		assignLogger: cfg.AssignmentLogger,
+		banditLogger: cfg.BanditLogger,
+		logger:       cfg.Logger,
+		now:          cfg.Now,
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if cfg.InitialConfiguration != nil {
+		c.config.Store(cfg.InitialConfiguration)
+	}
+	lc, err := newLifecycle(c, cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.lifecycle = lc
+	return c, nil
+}
+
+// SetConfiguration atomically replaces the configuration (flags and bandits together). Evaluations in
+// progress finish on the configuration they started with. A nil configuration is ignored.
+func (c *Client) SetConfiguration(cfg *Configuration) {
+	if cfg == nil {
+		return
+	}
+	c.swapConfiguration(cfg)
+}
+
+// Configuration returns the configuration currently served, or nil before the first one.
+func (c *Client) Configuration() *Configuration { return c.config.Load() }
+
+// assign evaluates flagKey for the subject. On success it returns the chosen variation; otherwise an error
+// and, when details is non-nil, the details filled in. It logs the assignment when due.
+func (c *Client) assign(flagKey, subjectKey string, attrs Attributes, vt VariationType, details *EvaluationDetails) (v *variation, err error) {
+	defer func() {
+		if r := recover(); r != nil { // never expected: evaluation is total; keep the caller alive anyway
+			v, err = nil, flagError(flagKey, ErrFlagConfiguration, fmt.Sprintf("internal error: %v", r))
+		}
+	}()
+	cfg := c.config.Load()
+	if details != nil && cfg != nil {
+		details.EnvironmentName = cfg.environment
+	}
+	switch {
+	case flagKey == "":
+		return nil, describe(details, CodeInvalidArgument, "No flag key provided", ErrInvalidFlagKey)
+	case subjectKey == "":
+		return nil, describe(details, CodeInvalidArgument, "No subject key provided",
+			flagError(flagKey, ErrInvalidSubjectKey, ""))
+	case cfg == nil:
+		return nil, describe(details, CodeConfigurationMissing, "Configuration has not been fetched yet",
+			flagError(flagKey, ErrNotInitialized, ""))
+	}
+	fl := cfg.flags[flagKey]
+	switch {
+	case fl == nil:
+		return nil, describe(details, CodeFlagUnrecognizedOrDisabled, "Unrecognized or disabled flag: "+flagKey,
+			flagError(flagKey, ErrFlagNotFound, ""))
+	case fl.err != nil:
+		return nil, describe(details, CodeAssignmentError, fl.err.Error(), fl.err)
+	case fl.vtype != vt:
+		msg := fmt.Sprintf("Variation value does not have the correct type. Found %s, but expected %s for flag %s",
+			fl.vtype, vt, flagKey)
+		return nil, describe(details, CodeTypeMismatch, msg,
+			flagError(flagKey, ErrTypeMismatch, fmt.Sprintf("flag is %s, asked for %s", fl.vtype, vt)))
+	case !fl.enabled:
+		return nil, describe(details, CodeFlagUnrecognizedOrDisabled, "Unrecognized or disabled flag: "+flagKey,
+			flagError(flagKey, ErrFlagDisabled, ""))
+	}
+	e := evaluation{flag: fl, subjectKey: subjectKey, attrs: attrs, clock: c.now, details: details}
+	idx, sp := e.run()
+	if sp == nil {
+		return nil, describe(details, CodeDefaultAllocationNull,
+			`No allocations matched. Falling back to "Default Allocation", serving NULL`,
+			flagError(flagKey, ErrNoAllocation, ""))
+	}
+	a := &fl.allocations[idx]
+	if sp.variation == nil || sp.variation.err != nil {
+		if details != nil {
+			key := sp.variationKey
+			details.VariationKey = &key
+			if sp.variation != nil {
+				details.VariationValue = rawValue(sp.variation.raw)
+			}
+		}
+		cause := "variation " + quoteKey(sp.variationKey) + " is not defined"
+		if sp.variation != nil {
+			cause = sp.variation.err.Error()
+		}
+		return nil, describe(details, CodeAssignmentError, invalidVariationDescription(vt, sp),
+			flagError(flagKey, ErrFlagConfiguration, cause))
+	}
+	if details != nil {
+		key := sp.variationKey
+		details.FlagEvaluationCode = CodeMatch
+		details.FlagEvaluationDescription = matchDescription(subjectKey, a, sp)
+		details.VariationKey = &key
+		details.VariationValue = sp.variation.typedValue(vt)
+	}
+	if a.doLog && c.assignLogger != nil {
+		c.logAssignment(&e, a, sp, attrs)
+	}
+	return sp.variation, nil
+}
+
+// describe fills the details (if wanted) for a non-match and returns err.
+func describe(details *EvaluationDetails, code EvaluationCode, description string, err error) error {
+	if details != nil {
+		details.FlagEvaluationCode = code
+		details.FlagEvaluationDescription = description
+	}
+	return err
+}
+
+func (c *Client) logAssignment(e *evaluation, a *allocation, sp *split, attrs Attributes) {
+	defer c.recoverLogger("assignment")
+	c.assignLogger.LogAssignment(AssignmentEvent{
+		FeatureFlag:       e.flag.key,
+		Allocation:        a.key,
+		Experiment:        a.experiment,
+		Variation:         sp.variationKey,
+		Subject:           e.subjectKey,
+		SubjectAttributes: copyAttributes(attrs),
+		Timestamp:         e.timeNow(),
+		MetaData:          defaultMetadata,
+		ExtraLogging:      sp.extraLogging,
+	})
+}
+
+// copyAttributes copies the caller's map so that a logger may keep the event while the caller reuses it.
+func copyAttributes(attrs Attributes) Attributes {
+	if len(attrs) == 0 {
+		return nil
+	}
+	return maps.Clone(attrs)
+}
+
+// recoverLogger turns a panicking user logger into a counted, logged incident.
+func (c *Client) recoverLogger(kind string) {
+	if r := recover(); r != nil {
+		n := c.loggerPanics.Add(1)
+		if n&(n-1) == 0 { // log the 1st, 2nd, 4th, 8th... panic: visible but never a flood
+			c.logger.Error("eppokit: logger panicked; the assignment was still returned",
+				"kind", kind, "panic", fmt.Sprint(r), "total_panics", n)
+		}
+	}
+}
+
+// LoggerPanics returns how many times a configured logger panicked (each was recovered).
+func (c *Client) LoggerPanics() uint64 { return c.loggerPanics.Load() }
+
+// Close stops background configuration polling, if any, and returns when it has stopped or ctx ends.
+// It is idempotent; an offline client has nothing to stop.
+func (c *Client) Close(ctx context.Context) error {
+	return c.lifecycle.close(ctx)
+}
