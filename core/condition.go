@@ -6,6 +6,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 type operator uint8
@@ -44,12 +45,16 @@ type condition struct {
 	attribute string
 	op        operator
 	re        *regexp.Regexp
-	list      []string
-	set       map[string]struct{}
-	mode      compareMode
-	num       float64
-	semver    semVersion
-	wantNull  bool
+	// literal is the prefix every match of re must contain; literalOnly means the pattern is that literal,
+	// so a substring search decides the match without running the regexp engine.
+	literal     string
+	literalOnly bool
+	list        []string
+	set         map[string]struct{}
+	mode        compareMode
+	num         float64
+	semver      semVersion
+	wantNull    bool
 }
 
 // compileCondition parses a wire condition. An error makes the whole flag unusable (it names the cause).
@@ -71,6 +76,8 @@ func compileCondition(w wireCondition) (condition, error) {
 			return c, fmt.Errorf("invalid regular expression for attribute %q: %w", w.Attribute, err)
 		}
 		c.re = re
+		c.literal, _ = re.LiteralPrefix()
+		c.literalOnly = c.literal != "" && regexp.QuoteMeta(c.literal) == pattern
 	case opOneOf, opNotOneOf:
 		list, err := compileList(w.Value)
 		if err != nil {
@@ -116,9 +123,9 @@ func compileComparand(raw json.RawMessage) (compareMode, float64, semVersion) {
 	return compareNever, 0, semVersion{}
 }
 
-// matches evaluates the condition against a normalised attribute value. buf is scratch space for
-// stringifying numbers and bools without allocating.
-func (c *condition) matches(v attrValue, buf []byte) bool {
+// matches evaluates the condition against a normalised attribute value.
+func (c *condition) matches(v attrValue) bool {
+	var buf [32]byte // stringified numbers and bools; the stack suffices
 	if c.op == opIsNull {
 		isNull := v.kind == kindAbsent || v.kind == kindNull
 		return isNull == c.wantNull
@@ -127,11 +134,13 @@ func (c *condition) matches(v attrValue, buf []byte) bool {
 	case opMatches, opNotMatches:
 		var found, ok bool
 		if v.kind == kindString {
-			found, ok = c.re.MatchString(v.s), true
+			found, ok = c.search(v.s), true
 		} else {
 			var b []byte
 			b, ok = v.appendString(buf[:0])
-			found = ok && c.re.Match(b)
+			// regexp keeps its input reachable, so a []byte would force buf onto the heap on every call;
+			// converting here allocates only on this rare path (MATCHES on a number or bool).
+			found = ok && c.search(string(b))
 		}
 		if !ok {
 			return false
@@ -152,6 +161,19 @@ func (c *condition) matches(v attrValue, buf []byte) bool {
 		return in == (c.op == opOneOf)
 	}
 	return c.compare(v)
+}
+
+// search runs an unanchored regexp search, skipping the engine when the literal decides.
+func (c *condition) search(s string) bool {
+	if c.literal != "" {
+		if !strings.Contains(s, c.literal) {
+			return false
+		}
+		if c.literalOnly {
+			return true
+		}
+	}
+	return c.re.MatchString(s)
 }
 
 func (c *condition) contains(s string) bool {

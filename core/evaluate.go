@@ -22,7 +22,6 @@ type evaluation struct {
 	haveNow    bool
 	computed   uint64 // bit i set: shards[i] holds the shard of salt i
 	shards     [maxCachedSalts]uint32
-	buf        [64]byte // scratch for stringifying numbers
 	details    *EvaluationDetails
 }
 
@@ -79,7 +78,7 @@ func (e *evaluation) run() (int, *split) {
 func (e *evaluation) ruleMatches(r *rule) bool {
 	for i := range r.conditions {
 		c := &r.conditions[i]
-		if !c.matches(e.attribute(c.attribute), e.buf[:0]) {
+		if !c.matches(e.attribute(c.attribute)) {
 			return false
 		}
 	}
