@@ -1,0 +1,212 @@
+package cdn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Defaults applied by [StartPoller] to zero-valued [PollerOptions] fields.
+const (
+	DefaultPollInterval   = 30 * time.Second
+	DefaultInitialBackoff = time.Second
+)
+
+// PollerOptions configures a [Poller]. The zero value polls every [DefaultPollInterval].
+type PollerOptions struct {
+	// Interval is the time between the end of one successful step and the start of the next,
+	// before jitter; default [DefaultPollInterval]. Values <= 0 select the default.
+	Interval time.Duration
+	// Jitter is the most that is subtracted, uniformly at random, from every wait between successful
+	// steps: each wait lies in (Interval-Jitter, Interval]. Subtracting (as the Rust core does)
+	// keeps Interval an upper bound on configuration staleness while still spreading a fleet of
+	// pollers that started together. Default Interval/10; negative disables jitter; values above
+	// Interval/2 are clamped to Interval/2 so a wait never collapses to zero.
+	Jitter time.Duration
+	// InitialDelay delays the first step; default 0 (the first step runs at once). It is not jittered.
+	InitialDelay time.Duration
+	// InitialBackoff is the first retry wait after a failed step; default [DefaultInitialBackoff].
+	// Retry waits grow exponentially with ±50% randomization, capped at Interval, and restart from
+	// InitialBackoff after each success. Values <= 0 select the default.
+	InitialBackoff time.Duration
+	// Logger receives retry warnings, the recovery notice and the final error when polling stops on a
+	// permanent error; default slog.Default().
+	Logger *slog.Logger
+	// Rand returns uniform values in [0, 1) for jitter; default math/rand/v2.Float64. It is called
+	// only from the poller's goroutine, so a per-poller *rand.Rand needs no locking.
+	Rand func() float64
+
+	// after, when set, replaces time.NewTimer so tests can observe and drive waits.
+	after func(d time.Duration) (c <-chan time.Time, stop func() bool)
+}
+
+// Poller calls a step function on one goroutine: once at start (after InitialDelay), then after
+// every jittered Interval. A failed step is retried with exponential backoff; a step error that
+// matches [ErrUnauthorized] or was wrapped with [Permanent] stops polling and is logged once as an
+// error. Steps never run concurrently with each other.
+type Poller struct {
+	step   func(context.Context) error
+	opts   PollerOptions
+	logger *slog.Logger
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error // permanent error that ended polling; written before done is closed
+}
+
+// StartPoller starts polling on a new goroutine and returns at once. The step receives a context
+// derived from ctx that is cancelled when ctx ends or [Poller.Stop] is called, so a step blocked in
+// I/O is abandoned promptly; the step should bound its own work (the [Fetcher] applies its request
+// timeout).
+func StartPoller(ctx context.Context, step func(context.Context) error, opts PollerOptions) *Poller {
+	if opts.Interval <= 0 {
+		opts.Interval = DefaultPollInterval
+	}
+	switch {
+	case opts.Jitter == 0:
+		opts.Jitter = opts.Interval / 10
+	case opts.Jitter < 0:
+		opts.Jitter = 0
+	case opts.Jitter > opts.Interval/2:
+		opts.Jitter = opts.Interval / 2
+	}
+	if opts.InitialBackoff <= 0 {
+		opts.InitialBackoff = DefaultInitialBackoff
+	}
+	if opts.InitialBackoff > opts.Interval {
+		opts.InitialBackoff = opts.Interval
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Float64
+	}
+	if opts.after == nil {
+		opts.after = func(d time.Duration) (<-chan time.Time, func() bool) {
+			t := time.NewTimer(d)
+			return t.C, t.Stop
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	p := &Poller{step: step, opts: opts, logger: opts.Logger, cancel: cancel, done: make(chan struct{})}
+	go p.run(ctx)
+	return p
+}
+
+// Stop cancels polling, abandoning a step in progress through its context, and waits until the
+// polling goroutine has exited or ctx ends, in which case it returns ctx's error. It is idempotent
+// and safe to call concurrently; it returns nil even if polling had already ended on a permanent
+// error (see [Poller.Err]).
+func (p *Poller) Stop(ctx context.Context) error {
+	p.cancel()
+	select {
+	case <-p.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("cdn: stopping poller: %w", ctx.Err())
+	}
+}
+
+// Done returns a channel that is closed when the polling goroutine has exited: after Stop, after
+// the context given to [StartPoller] ends, or after a permanent step error.
+func (p *Poller) Done() <-chan struct{} { return p.done }
+
+// Err returns the permanent step error that ended polling, or nil if polling is still running or
+// was stopped by Stop or its context.
+func (p *Poller) Err() error {
+	select {
+	case <-p.done:
+		return p.err
+	default:
+		return nil
+	}
+}
+
+func (p *Poller) run(ctx context.Context) {
+	defer close(p.done)
+	defer p.cancel() // release the context's resources when polling ends on its own
+
+	if p.opts.InitialDelay > 0 && !p.sleep(ctx, p.opts.InitialDelay) {
+		return
+	}
+	var retry *backoff.ExponentialBackOff // non-nil during a failure episode
+	failures := 0
+	for {
+		err := p.callStep(ctx)
+		if ctx.Err() != nil {
+			return // stopping: the step's outcome no longer matters
+		}
+		var wait time.Duration
+		switch {
+		case err == nil:
+			if failures > 0 {
+				p.logger.LogAttrs(ctx, slog.LevelInfo, "cdn: polling recovered", slog.Int("failures", failures))
+			}
+			failures, retry = 0, nil
+			wait = p.jittered()
+		case IsPermanent(err):
+			p.err = err
+			p.logger.LogAttrs(ctx, slog.LevelError, "cdn: polling stopped: permanent error; configuration will no longer refresh",
+				slog.String("error", Redact(err.Error())), slog.Bool("unauthorized", errors.Is(err, ErrUnauthorized)))
+			return
+		default:
+			if retry == nil {
+				retry = p.newBackoff()
+			}
+			failures++
+			// The backoff caps its base interval, but randomization can still push past it.
+			wait = min(retry.NextBackOff(), p.opts.Interval)
+			p.logger.LogAttrs(ctx, slog.LevelWarn, "cdn: poll failed; retrying",
+				slog.String("error", Redact(err.Error())), slog.Int("failures", failures), slog.Duration("retryIn", wait))
+		}
+		if !p.sleep(ctx, wait) {
+			return
+		}
+	}
+}
+
+// callStep runs the step, turning a panic into an ordinary (retried) error so one bad
+// configuration cannot kill the process from a background goroutine.
+func (p *Poller) callStep(ctx context.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cdn: poll step panicked: %v", r)
+		}
+	}()
+	return p.step(ctx)
+}
+
+// jittered returns Interval minus a uniform random amount in [0, Jitter).
+func (p *Poller) jittered() time.Duration {
+	if p.opts.Jitter <= 0 {
+		return p.opts.Interval
+	}
+	return p.opts.Interval - time.Duration(p.opts.Rand()*float64(p.opts.Jitter))
+}
+
+// newBackoff starts a fresh retry schedule for one failure episode. It never gives up on its own
+// (MaxElapsedTime 0); only Stop or a permanent error ends polling.
+func (p *Poller) newBackoff() *backoff.ExponentialBackOff {
+	return backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(p.opts.InitialBackoff),
+		backoff.WithMaxInterval(p.opts.Interval),
+		backoff.WithMaxElapsedTime(0),
+	)
+}
+
+// sleep waits d or until ctx ends; it reports whether the full wait elapsed.
+func (p *Poller) sleep(ctx context.Context, d time.Duration) bool {
+	c, stop := p.opts.after(d)
+	select {
+	case <-c:
+		return true
+	case <-ctx.Done():
+		stop()
+		return false
+	}
+}
