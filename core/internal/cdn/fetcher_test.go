@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-func gzipBytes(t *testing.T, p []byte) []byte {
+func gzipBytes(t testing.TB, p []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)

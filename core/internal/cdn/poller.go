@@ -62,7 +62,12 @@ type Poller struct {
 // derived from ctx that is cancelled when ctx ends or [Poller.Stop] is called, so a step blocked in
 // I/O is abandoned promptly; the step should bound its own work (the [Fetcher] applies its request
 // timeout).
+//
+// A nil step is a programming error; the poller then ends at once with a permanent error.
 func StartPoller(ctx context.Context, step func(context.Context) error, opts PollerOptions) *Poller {
+	if step == nil {
+		step = func(context.Context) error { return Permanent(errors.New("cdn: StartPoller called with a nil step")) }
+	}
 	if opts.Interval <= 0 {
 		opts.Interval = DefaultPollInterval
 	}

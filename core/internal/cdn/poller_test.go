@@ -267,6 +267,18 @@ func TestPollerStopsOnPermanentError(t *testing.T) {
 	}
 }
 
+func TestPollerNilStepEndsWithError(t *testing.T) {
+	p := StartPoller(t.Context(), nil, PollerOptions{Logger: discardLogger()})
+	select {
+	case <-p.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("a poller with a nil step kept running")
+	}
+	if !IsPermanent(p.Err()) || !strings.Contains(p.Err().Error(), "nil step") {
+		t.Errorf("Err() = %v, want a permanent nil-step error", p.Err())
+	}
+}
+
 func TestPollerRecoversFromStepPanic(t *testing.T) {
 	timers := newFakeTimers()
 	calls := 0
