@@ -1,0 +1,68 @@
+package bandit
+
+import "math"
+
+// Action is one candidate action with its attributes. Numeric values that are NaN or ±Inf count as missing.
+type Action struct {
+	Key         string
+	Numeric     map[string]float64
+	Categorical map[string]string
+}
+
+// Score returns the model's score of one action for a subject (spec §4.2): defaultActionScore when the model
+// has no coefficients for the action, otherwise the intercept plus every subject and action coefficient term.
+// A finite result is guaranteed: scores that overflow are clamped to ±MaxFloat64 (NaN to -MaxFloat64).
+func (m *Model) Score(subjectNumeric map[string]float64, subjectCategorical map[string]string, action Action) float64 {
+	am, ok := m.actions[action.Key]
+	if !ok {
+		return m.defaultScore
+	}
+	s := am.intercept +
+		numericSum(am.subjectNumeric, subjectNumeric) +
+		categoricalSum(am.subjectCategorical, subjectCategorical) +
+		numericSum(am.actionNumeric, action.Numeric) +
+		categoricalSum(am.actionCategorical, action.Categorical)
+	return clampScore(s)
+}
+
+func numericSum(terms []numericTerm, values map[string]float64) float64 {
+	var s float64
+	for i := range terms {
+		t := &terms[i]
+		if v, ok := values[t.key]; ok && finite(v) {
+			s += t.coef * v
+		} else {
+			s += t.missing
+		}
+	}
+	return s
+}
+
+func categoricalSum(terms []categoricalTerm, values map[string]string) float64 {
+	var s float64
+	for i := range terms {
+		t := &terms[i]
+		if v, ok := values[t.key]; ok {
+			if c, ok := t.values[v]; ok {
+				s += c
+				continue
+			}
+		}
+		s += t.missing
+	}
+	return s
+}
+
+// clampScore keeps scores finite so that gaps, weights and the event fields derived from them stay encodable;
+// only sums that overflowed float64 are changed.
+func clampScore(s float64) float64 {
+	switch {
+	case math.IsNaN(s):
+		return -math.MaxFloat64
+	case s > math.MaxFloat64:
+		return math.MaxFloat64
+	case s < -math.MaxFloat64:
+		return -math.MaxFloat64
+	}
+	return s
+}
