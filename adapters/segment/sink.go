@@ -1,0 +1,105 @@
+package segment
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	analytics "github.com/segmentio/analytics-go/v3"
+
+	"github.com/eppokit/eppokit/adapters/internal/trackexport"
+	"github.com/eppokit/eppokit/batching"
+)
+
+// libraryAttempts is how many times analytics-go/v3 sends one batch before it reports a failure (the
+// constant in its client.send).
+const libraryAttempts = 10
+
+// Sink delivers events to Segment as Track calls through analytics-go/v3. See the package documentation
+// for what it guarantees. A Sink is safe for concurrent use.
+type Sink struct {
+	exp       *trackexport.Exporter
+	transport *trackexport.Transport
+}
+
+var _ batching.Sink = (*Sink)(nil)
+
+// NewSink starts an analytics-go/v3 client configured from cfg and returns the sink that drives it.
+func NewSink(cfg Config) (*Sink, error) {
+	if cfg.WriteKey == "" {
+		return nil, ErrNoWriteKey
+	}
+	cfg = cfg.withDefaults()
+	transport := trackexport.NewTransport(cfg.Transport, cfg.RequestTimeout, libraryAttempts)
+	exp := trackexport.NewExporter(trackexport.Options{
+		Adapter:   "segment",
+		Names:     trackexport.Names{Assignment: cfg.AssignmentEvent, Bandit: cfg.BanditEvent},
+		Transport: transport,
+		Transient: []error{analytics.ErrTooManyRequests},
+	})
+	client, err := analytics.NewWithConfig(cfg.WriteKey, analytics.Config{
+		Endpoint:  cfg.Endpoint,
+		Interval:  cfg.Interval,
+		BatchSize: cfg.BatchSize,
+		Transport: transport,
+		Logger:    trackexport.LibraryLogger{L: cfg.Logger, Adapter: "segment"},
+		Callback:  callback{exp},
+		// The pipeline owns retries: the library's retries of a failed request are answered by the
+		// transport from memory, at once.
+		RetryAfter: func(int) time.Duration { return 0 },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("segment: %w", err)
+	}
+	exp.SetClient(libraryClient{client})
+	return &Sink{exp: exp, transport: transport}, nil
+}
+
+// Export sends b's events and returns when Segment has confirmed or refused each of them, or when ctx
+// ends (then the unconfirmed ones are reported as transient failures).
+func (s *Sink) Export(ctx context.Context, b batching.Batch) error { return s.exp.Export(ctx, b) }
+
+// Close flushes and stops the library. It returns when ctx ends even if a request hangs, after aborting
+// the requests still in flight. It is idempotent.
+func (s *Sink) Close(ctx context.Context) error { return s.exp.Close(ctx) }
+
+// Late returns how many answers the library gave after the Export that sent the event had stopped
+// waiting: late deliveries are events Segment has although the pipeline counted them as failed (they
+// keep their messageId, so a resend is deduplicated by Segment).
+func (s *Sink) Late() (delivered, failed uint64) { return s.exp.Late() }
+
+// Requests returns how many HTTP requests reached the network, and how many of the library's own
+// retries were answered without it.
+func (s *Sink) Requests() (sent, replayed uint64) { return s.transport.Requests(), s.transport.Replays() }
+
+// libraryClient adapts the library client to trackexport.Client.
+type libraryClient struct{ c analytics.Client }
+
+func (c libraryClient) Enqueue(m trackexport.Message) error {
+	return c.c.Enqueue(analytics.Track{
+		MessageId:  m.ID,
+		UserId:     m.UserID,
+		Event:      m.Event,
+		Timestamp:  m.Timestamp,
+		Properties: m.Properties,
+	})
+}
+
+func (c libraryClient) Close() error { return c.c.Close() }
+
+// callback routes the library's answers to the exporter by messageId.
+type callback struct{ exp *trackexport.Exporter }
+
+func (c callback) Success(m analytics.Message) { c.exp.Success(messageID(m)) }
+
+func (c callback) Failure(m analytics.Message, err error) { c.exp.Failure(messageID(m), err) }
+
+func messageID(m analytics.Message) string {
+	switch t := m.(type) {
+	case analytics.Track:
+		return t.MessageId
+	case *analytics.Track:
+		return t.MessageId
+	}
+	return ""
+}
