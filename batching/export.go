@@ -1,0 +1,310 @@
+package batching
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// runExporter takes sealed batches oldest first and delivers each with its own retries.
+func (p *Processor) runExporter() {
+	defer func() {
+		if p.exportersLeft.Add(-1) == 0 {
+			close(p.exportersDone)
+		}
+	}()
+	for {
+		b := p.nextBatch()
+		if b == nil {
+			return
+		}
+		p.deliver(b)
+	}
+}
+
+// nextBatch waits for a sealed batch; nil means the pipeline is finished or aborted.
+func (p *Processor) nextBatch() *batch {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.ready) == 0 {
+		if p.finished || p.aborted.Load() {
+			return nil
+		}
+		p.work.Wait()
+	}
+	if p.aborted.Load() {
+		return nil
+	}
+	b := p.ready[0]
+	p.ready[0] = nil
+	p.ready = p.ready[1:]
+	b.mu.Lock()
+	b.popped = true
+	p.ctr.inFlight.Add(int64(len(b.remaining)))
+	b.mu.Unlock()
+	return b
+}
+
+// deliver exports b until every event is delivered or dropped. One backoff per batch: backoff values are
+// not safe for concurrent use, and each batch has its own budget.
+func (p *Processor) deliver(b *batch) {
+	bo := backoff.WithMaxRetries(backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(p.cfg.initialRetry),
+		backoff.WithMaxInterval(p.cfg.maxRetryWait),
+		backoff.WithMaxElapsedTime(p.cfg.maxElapsed),
+	), uint64(p.cfg.maxRetries))
+	begun := time.Now()
+	p.ctr.batches.Add(1)
+	for attempt := 1; ; attempt++ {
+		b.mu.Lock()
+		events, done := b.remaining, b.done
+		b.mu.Unlock()
+		if done || len(events) == 0 {
+			return
+		}
+		if attempt > 1 {
+			p.ctr.retried.Add(uint64(len(events)))
+		}
+		err := p.exportOnce(b, attempt, events)
+		if err == nil {
+			p.settle(b, events, -1, nil)
+			return
+		}
+		retry, after := p.classify(b, attempt, events, err)
+		if len(retry) == 0 {
+			return
+		}
+		wait := bo.NextBackOff()
+		if wait == backoff.Stop {
+			p.settle(b, retry, idxRetriesExhausted, fmt.Errorf("batching: batch %s gave up after %d attempts: %w", b.id, attempt, err))
+			return
+		}
+		wait = max(wait, after)
+		if time.Since(begun)+wait > p.cfg.maxElapsed {
+			p.settle(b, retry, idxRetriesExhausted, fmt.Errorf("batching: batch %s: next attempt would pass the %s retry budget: %w", b.id, p.cfg.maxElapsed, err))
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-p.abortCtx.Done():
+			t.Stop()
+			p.settle(b, retry, idxShutdown, fmt.Errorf("batching: batch %s: close deadline ended while waiting to retry: %w", b.id, err))
+			return
+		}
+	}
+}
+
+// exportOnce makes one bounded attempt, turning a sink panic into an error.
+func (p *Processor) exportOnce(b *batch, attempt int, events []Event) (err error) {
+	ctx, cancel := context.WithTimeout(p.abortCtx, p.cfg.exportTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			err = &panicError{value: r}
+		}
+	}()
+	return p.sink.Export(ctx, Batch{ID: b.id, Attempt: attempt, Events: events})
+}
+
+// panicError carries a recovered sink panic; it is never retried.
+type panicError struct{ value any }
+
+func (e *panicError) Error() string { return fmt.Sprintf("batching: sink panicked: %v", e.value) }
+
+// classify settles what a failed attempt decided and returns the events worth another attempt, with the
+// longest wait a peer asked for.
+func (p *Processor) classify(b *batch, attempt int, events []Event, err error) (retry []Event, after time.Duration) {
+	var pe *PartialError
+	var pan *panicError
+	switch {
+	case errors.As(err, &pan):
+		p.report(b, attempt, len(events), err, false)
+		p.settle(b, events, idxPanic, err)
+		return nil, 0
+	case errors.As(err, &pe):
+		var delivered, rejected []Event
+		for i, ev := range events {
+			ferr, failed := pe.Failed[i]
+			switch {
+			case !failed:
+				delivered = append(delivered, ev)
+			case isPermanent(ferr):
+				rejected = append(rejected, ev)
+			default:
+				retry = append(retry, ev)
+				after = max(after, retryAfter(ferr))
+			}
+		}
+		p.report(b, attempt, len(retry)+len(rejected), err, len(retry) > 0)
+		p.settle(b, delivered, -1, nil)
+		p.settle(b, rejected, idxRejected, err)
+		return retry, after
+	case isPermanent(err):
+		p.report(b, attempt, len(events), err, false)
+		p.settle(b, events, idxRejected, err)
+		return nil, 0
+	case p.abortCtx.Err() != nil:
+		p.report(b, attempt, len(events), err, false)
+		p.settle(b, events, idxShutdown, err)
+		return nil, 0
+	default:
+		p.report(b, attempt, len(events), err, true)
+		return events, retryAfter(err)
+	}
+}
+
+func isPermanent(err error) bool {
+	var bp *backoff.PermanentError
+	return IsPermanent(err) || errors.As(err, &bp)
+}
+
+func retryAfter(err error) time.Duration {
+	var ra *RetryAfterError
+	if errors.As(err, &ra) {
+		return ra.After
+	}
+	return 0
+}
+
+// report records a failed attempt: last error, the rate-limited log and the error hook.
+func (p *Processor) report(b *batch, attempt, n int, err error, retrying bool) {
+	p.ctr.setLastError(err)
+	p.logs.warn("export", "exposure export failed", 1, "batch", b.id, "attempt", attempt, "events", n,
+		"retrying", retrying, "error", err.Error())
+	if h := p.cfg.onError; h != nil {
+		p.guardHook(func() { h(ExportError{BatchID: b.id, Attempt: attempt, Events: n, Err: err, Retrying: retrying}) })
+	}
+}
+
+// settle counts events of b as delivered (reason < 0) or dropped, once: a Close that gave up and a late
+// exporter cannot both count them. When b has nothing left, it leaves the outstanding set.
+func (p *Processor) settle(b *batch, events []Event, reason reasonIndex, err error) {
+	b.mu.Lock()
+	if b.done {
+		b.mu.Unlock()
+		return
+	}
+	events = intersect(b.remaining, events)
+	b.remaining = subtract(b.remaining, events)
+	last := len(b.remaining) == 0
+	b.done = last
+	popped := b.popped
+	b.mu.Unlock()
+	if len(events) > 0 {
+		p.count(events, reason, popped)
+		if reason >= 0 {
+			p.logs.warn(string(reasons[reason]), "exposure events dropped", len(events), "reason", string(reasons[reason]), "batch", b.id)
+			p.runDropHook(Drop{Reason: reasons[reason], Count: len(events), BatchID: b.id, Events: events, Err: err})
+		}
+	}
+	if last {
+		p.mu.Lock()
+		delete(p.outstanding, b.seq)
+		close(p.settled)
+		p.settled = make(chan struct{})
+		p.mu.Unlock()
+	}
+}
+
+// count moves events out of memory and in-flight accounting into delivered or a drop reason.
+func (p *Processor) count(events []Event, reason reasonIndex, inFlight bool) {
+	var mem int64
+	for i := range events {
+		mem += eventMemory(&events[i])
+	}
+	p.ctr.mem.Add(-mem)
+	if inFlight {
+		p.ctr.inFlight.Add(-int64(len(events)))
+	}
+	if reason < 0 {
+		p.ctr.delivered.Add(uint64(len(events)))
+	} else {
+		p.ctr.dropped[reason].Add(uint64(len(events)))
+	}
+}
+
+// dropLoose drops one event that never made it into a batch (encode failure, oversize, encoder panic).
+func (p *Processor) dropLoose(ev *Event, estimate int64, reason reasonIndex, err error) {
+	p.ctr.mem.Add(-estimate)
+	p.ctr.dropped[reason].Add(1)
+	p.ctr.setLastError(err)
+	p.logs.warn(string(reasons[reason]), "exposure event dropped", 1, "reason", string(reasons[reason]), "error", err.Error())
+	p.runDropHook(Drop{Reason: reasons[reason], Count: 1, Events: []Event{*ev}, Err: err})
+}
+
+func eventMemory(ev *Event) int64 {
+	n := int64(len(ev.Payload))
+	switch ev.Kind {
+	case KindAssignment:
+		n += assignmentSize(ev.Assignment)
+	case KindBandit:
+		n += banditSize(ev.Bandit)
+	}
+	return n
+}
+
+func (p *Processor) runDropHook(d Drop) {
+	if h := p.cfg.onDrop; h != nil {
+		p.guardHook(func() { h(d) })
+	}
+}
+
+// guardHook runs a user hook so that a panic in it is counted instead of killing a pipeline goroutine.
+func (p *Processor) guardHook(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.ctr.hookPanics.Add(1)
+			p.logs.warn("hook_panic", "drop or error hook panicked", 1, "panic", fmt.Sprint(r))
+		}
+	}()
+	f()
+}
+
+func (p *Processor) settledChan() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.settled
+}
+
+// intersect returns the events of sub that are still in all, comparing IDs (unique per event).
+func intersect(all, sub []Event) []Event {
+	if len(sub) == len(all) && len(all) > 0 && &sub[0] == &all[0] {
+		return sub
+	}
+	keep := make(map[string]struct{}, len(all))
+	for i := range all {
+		keep[all[i].ID] = struct{}{}
+	}
+	out := make([]Event, 0, len(sub))
+	for _, ev := range sub {
+		if _, ok := keep[ev.ID]; ok {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// subtract returns all without the events of sub.
+func subtract(all, sub []Event) []Event {
+	if len(sub) == 0 {
+		return all
+	}
+	if len(sub) == len(all) && &sub[0] == &all[0] {
+		return nil
+	}
+	gone := make(map[string]struct{}, len(sub))
+	for i := range sub {
+		gone[sub[i].ID] = struct{}{}
+	}
+	out := make([]Event, 0, len(all)-len(sub))
+	for _, ev := range all {
+		if _, ok := gone[ev.ID]; !ok {
+			out = append(out, ev)
+		}
+	}
+	return out
+}

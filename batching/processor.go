@@ -1,0 +1,252 @@
+package batching
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/eppokit/eppokit/core"
+	"github.com/eppokit/eppokit/dedupe"
+)
+
+// Processor is the asynchronous exposure pipeline in front of one [Sink]: dedupe, a bounded queue, one
+// batcher goroutine and a fixed number of exporter goroutines. It implements core.AssignmentLogger and
+// core.BanditLogger; the logging methods never wait on I/O (unless [WithBlocking] is set).
+//
+// Create it with [New] and release it with [Processor.Close]. All methods are safe for concurrent use.
+type Processor struct {
+	cfg     config
+	sink    Sink
+	enc     Encoder
+	maxSize int // from SizeLimiter; 0 means no limit
+	cache   *dedupe.Cache
+	ids     idSource
+
+	queue chan item
+	ctr   counters
+
+	closed  atomic.Bool
+	closing chan struct{} // closed when Close begins: unblocks blocking-mode senders
+	stop    chan struct{} // closed when Close begins: tells the batcher to drain and finish
+	kick    chan struct{} // intake drops wake the batcher to report them
+	flushes chan chan uint64
+
+	// dequeued and intakeDropped let Close know when no logging call is between its counter and the queue.
+	dequeued      atomic.Uint64
+	intakeDropped atomic.Uint64
+	intakeDrops   [numReasons]atomic.Uint64 // the intake share of ctr.dropped, for reporting
+
+	abortCtx context.Context // cancelled when Close's deadline ends
+	abort    context.CancelFunc
+	aborted  atomic.Bool
+
+	mu            sync.Mutex
+	work          *sync.Cond
+	ready         []*batch          // sealed batches waiting for an exporter, oldest first
+	outstanding   map[uint64]*batch // sealed batches not yet settled, by sequence
+	settled       chan struct{}     // closed and replaced whenever a batch settles
+	batcherDone   chan struct{}
+	exportersLeft atomic.Int32
+	exportersDone chan struct{}
+	finished      bool // the batcher sealed its last batch
+
+	closeStarted atomic.Bool
+	closeDone    chan struct{}
+	closeErr     error
+
+	logs rateLog
+}
+
+var (
+	_ core.AssignmentLogger     = (*Processor)(nil)
+	_ core.BanditLogger         = (*Processor)(nil)
+	_ dedupe.AssignmentAcceptor = (*Processor)(nil)
+	_ dedupe.BanditAcceptor     = (*Processor)(nil)
+)
+
+// item is one queued event; exactly one of a and b is meaningful, as kind says.
+type item struct {
+	kind Kind
+	size int64 // memory estimate counted at intake
+	a    core.AssignmentEvent
+	b    core.BanditEvent
+}
+
+// New starts a pipeline that delivers to sink. A nil sink discards every event (counted delivered).
+func New(sink Sink, opts ...Option) *Processor {
+	if sink == nil {
+		sink = discard{}
+	}
+	cfg := newConfig(opts)
+	p := &Processor{
+		cfg:           cfg,
+		sink:          sink,
+		ids:           newIDSource(),
+		queue:         make(chan item, cfg.queueSize),
+		closing:       make(chan struct{}),
+		stop:          make(chan struct{}),
+		kick:          make(chan struct{}, 1),
+		flushes:       make(chan chan uint64),
+		outstanding:   make(map[uint64]*batch),
+		settled:       make(chan struct{}),
+		batcherDone:   make(chan struct{}),
+		closeDone:     make(chan struct{}),
+		exportersDone: make(chan struct{}),
+	}
+	p.logs.init(cfg.logger.With("sink", cfg.name), cfg.logInterval)
+	p.work = sync.NewCond(&p.mu)
+	p.enc, _ = sink.(Encoder)
+	if l, ok := sink.(SizeLimiter); ok {
+		p.maxSize = max(l.MaxEventBytes(), 0)
+	}
+	if cfg.dedupe != nil {
+		p.cache = dedupe.New(*cfg.dedupe)
+	}
+	p.abortCtx, p.abort = context.WithCancel(context.Background())
+	go p.runBatcher()
+	p.exportersLeft.Store(int32(cfg.concurrency))
+	for range cfg.concurrency {
+		go p.runExporter()
+	}
+	return p
+}
+
+// LogAssignment implements core.AssignmentLogger. It never blocks (unless [WithBlocking] is set) and never
+// fails: a refused event is counted in [Stats.Dropped].
+func (p *Processor) LogAssignment(e core.AssignmentEvent) { p.TryLogAssignment(e) }
+
+// LogBanditAction implements core.BanditLogger like [Processor.LogAssignment].
+func (p *Processor) LogBanditAction(e core.BanditEvent) { p.TryLogBanditAction(e) }
+
+// TryLogAssignment is LogAssignment that reports whether the event was queued (or suppressed as a duplicate).
+// false means it was dropped and counted (queue full, closed or memory limit).
+func (p *Processor) TryLogAssignment(e core.AssignmentEvent) bool {
+	if p.cache == nil {
+		return p.offerAssignment(&e)
+	}
+	return p.cache.AdmitAssignment(&e, func() bool { return p.offerAssignment(&e) }) != dedupe.Refused
+}
+
+// TryLogBanditAction is TryLogAssignment for bandit events.
+func (p *Processor) TryLogBanditAction(e core.BanditEvent) bool {
+	if p.cache == nil {
+		return p.offerBandit(&e)
+	}
+	return p.cache.AdmitBandit(&e, func() bool { return p.offerBandit(&e) }) != dedupe.Refused
+}
+
+func (p *Processor) offerAssignment(e *core.AssignmentEvent) bool {
+	it := item{kind: KindAssignment, size: assignmentSize(e), a: *e}
+	return p.offer(&it)
+}
+
+func (p *Processor) offerBandit(e *core.BanditEvent) bool {
+	it := item{kind: KindBandit, size: banditSize(e), b: *e}
+	return p.offer(&it)
+}
+
+// offer is the whole hot path after dedupe: two atomic adds and a non-blocking channel send.
+func (p *Processor) offer(it *item) bool {
+	p.ctr.accepted.Add(1)
+	if p.closed.Load() {
+		return p.refuse(idxClosed, 0)
+	}
+	if p.ctr.mem.Add(it.size) > p.cfg.memoryLimit && !p.cfg.blocking {
+		return p.refuse(idxMemoryLimit, it.size)
+	}
+	select {
+	case p.queue <- *it:
+		return true
+	default:
+	}
+	if !p.cfg.blocking {
+		return p.refuse(idxQueueFull, it.size)
+	}
+	select {
+	case p.queue <- *it:
+		return true
+	case <-p.closing:
+		return p.refuse(idxClosed, it.size)
+	}
+}
+
+// refuse counts an intake drop and wakes the batcher, which reports it to hooks and logs.
+func (p *Processor) refuse(r reasonIndex, size int64) bool {
+	if size != 0 {
+		p.ctr.mem.Add(-size)
+	}
+	p.ctr.dropped[r].Add(1)
+	p.intakeDrops[r].Add(1)
+	p.intakeDropped.Add(1)
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+	return false
+}
+
+// Stats returns a snapshot of the processor's counters. See [Stats] for the accounting identity.
+func (p *Processor) Stats() Stats {
+	s := Stats{Name: p.cfg.name, Dropped: make(map[DropReason]uint64)}
+	// Settled counters first, accepted last: events settle only after they were accepted, so the
+	// difference is never negative.
+	s.Delivered = p.ctr.delivered.Load()
+	settled := s.Delivered
+	for i, r := range reasons {
+		if n := p.ctr.dropped[i].Load(); n > 0 {
+			s.Dropped[r] = n
+			settled += n
+		}
+	}
+	s.Accepted = p.ctr.accepted.Load()
+	s.Pending = s.Accepted - settled
+	s.Retried = p.ctr.retried.Load()
+	s.Batches = p.ctr.batches.Load()
+	s.QueueDepth = len(p.queue)
+	s.InFlight = int(max(p.ctr.inFlight.Load(), 0))
+	s.MemoryBytes = max(p.ctr.mem.Load(), 0)
+	s.HookPanics = p.ctr.hookPanics.Load()
+	if p.cache != nil {
+		ds := p.cache.Stats()
+		s.Deduplicated = ds.Hits
+		s.Dedupe = &ds
+	}
+	p.ctr.errMu.Lock()
+	s.LastError = p.ctr.lastErr
+	if !p.ctr.errTime.IsZero() {
+		t := p.ctr.errTime
+		s.LastErrorTime = &t
+	}
+	p.ctr.errMu.Unlock()
+	return s
+}
+
+// Name returns the name given with [WithName].
+func (p *Processor) Name() string { return p.cfg.name }
+
+// Size estimates: the struct itself plus the bytes its strings and maps point to. Strings shared with the
+// configuration are counted too, so the estimate errs on the safe side.
+const (
+	attrEntryEstimate = 64
+	itemSize          = int64(unsafe.Sizeof(item{}))
+)
+
+func assignmentSize(e *core.AssignmentEvent) int64 {
+	n := len(e.FeatureFlag) + len(e.Allocation) + len(e.Experiment) + len(e.Variation) + len(e.Subject) +
+		attrEntryEstimate*(len(e.SubjectAttributes)+len(e.ExtraLogging))
+	return itemSize + int64(n)
+}
+
+func banditSize(e *core.BanditEvent) int64 {
+	n := len(e.FlagKey) + len(e.BanditKey) + len(e.Subject) + len(e.Action) + len(e.ModelVersion) +
+		attrEntryEstimate*(len(e.SubjectNumericAttributes)+len(e.SubjectCategoricalAttributes)+
+			len(e.ActionNumericAttributes)+len(e.ActionCategoricalAttributes))
+	return itemSize + int64(n)
+}
+
+// discard is the sink used when New is given nil.
+type discard struct{}
+
+func (discard) Export(context.Context, Batch) error { return nil }
+func (discard) Close(context.Context) error         { return nil }

@@ -1,0 +1,146 @@
+package batching
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eppokit/eppokit/core"
+)
+
+// recordingSink is a configurable test sink: it records every event it accepted (by ID), and can fail,
+// hang or panic through fail.
+type recordingSink struct {
+	mu        sync.Mutex
+	delivered map[string]Event
+	batches   map[string][]int // batch ID -> attempts seen
+	dupes     int              // events delivered twice
+	exports   atomic.Int64
+	closed    atomic.Bool
+	// fail decides an attempt's outcome; nil means success. It runs before anything is recorded.
+	fail func(ctx context.Context, b Batch) error
+}
+
+func newRecordingSink() *recordingSink {
+	return &recordingSink{delivered: map[string]Event{}, batches: map[string][]int{}}
+}
+
+func (s *recordingSink) Export(ctx context.Context, b Batch) error {
+	s.exports.Add(1)
+	s.mu.Lock()
+	s.batches[b.ID] = append(s.batches[b.ID], b.Attempt)
+	fail := s.fail
+	s.mu.Unlock()
+	var err error
+	if fail != nil {
+		err = fail(ctx, b)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	failed := map[int]bool{}
+	if pe, ok := err.(*PartialError); ok {
+		for i := range pe.Failed {
+			failed[i] = true
+		}
+	} else if err != nil {
+		return err
+	}
+	for i, ev := range b.Events {
+		if failed[i] {
+			continue
+		}
+		if _, ok := s.delivered[ev.ID]; ok {
+			s.dupes++
+		}
+		cp := ev
+		if ev.Assignment != nil {
+			a := *ev.Assignment
+			cp.Assignment = &a
+		}
+		if ev.Bandit != nil {
+			bd := *ev.Bandit
+			cp.Bandit = &bd
+		}
+		s.delivered[ev.ID] = cp
+	}
+	return err
+}
+
+func (s *recordingSink) Close(context.Context) error {
+	s.closed.Store(true)
+	return nil
+}
+
+func (s *recordingSink) setFail(f func(ctx context.Context, b Batch) error) {
+	s.mu.Lock()
+	s.fail = f
+	s.mu.Unlock()
+}
+
+func (s *recordingSink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.delivered)
+}
+
+func (s *recordingSink) subjects() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for _, ev := range s.delivered {
+		if ev.Assignment != nil {
+			out[ev.Assignment.Subject]++
+		} else {
+			out[ev.Bandit.Subject]++
+		}
+	}
+	return out
+}
+
+// hang blocks the attempt until ctx ends, like a peer that accepts the connection and never answers.
+func hang(ctx context.Context, _ Batch) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func assignment(flag, subject, variation string) core.AssignmentEvent {
+	return core.AssignmentEvent{
+		FeatureFlag: flag, Allocation: "alloc", Experiment: flag + "-alloc", Variation: variation,
+		Subject: subject, Timestamp: time.Unix(1700000000, 0),
+		MetaData: core.Metadata{SDKName: core.SDKName, SDKVersion: core.SDKVersion},
+	}
+}
+
+func bandit(flag, subject, action string) core.BanditEvent {
+	return core.BanditEvent{FlagKey: flag, BanditKey: "b", Subject: subject, Action: action, Timestamp: time.Unix(1700000000, 0)}
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, within time.Duration, cond func() bool, format string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s: %s", within, fmt.Sprintf(format, args...))
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// checkIdentity asserts the accounting identity on a snapshot.
+func checkIdentity(t *testing.T, s Stats) {
+	t.Helper()
+	if s.Accepted != s.Delivered+s.DroppedTotal()+s.Pending {
+		t.Fatalf("accounting broken: accepted %d != delivered %d + dropped %d + pending %d (%v)",
+			s.Accepted, s.Delivered, s.DroppedTotal(), s.Pending, s.Dropped)
+	}
+}
+
+func ctxTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,15 @@
+// Package dedupe suppresses repeated exposure events with a bounded, sharded, concurrent cache.
+//
+// An assignment is keyed by (flag, subject) and remembers (allocation, variation); a bandit action is keyed
+// by (flag, subject) and remembers (bandit, action). An event is passed on when its key is new, when its value
+// changed (A→B→A logs three times) or when its entry is older than the optional TTL; otherwise it is
+// suppressed and counted as a hit.
+//
+// The check and the mark are one atomic step per key: N goroutines logging the same exposure at once pass on
+// exactly one event. A key is marked only when the downstream logger accepted the event (see
+// [AssignmentAcceptor]); a refused or panicking downstream leaves the key unmarked so that the next call logs
+// again. The cache never holds a lock while the downstream logger runs.
+//
+// Memory is bounded by [Options.Capacity]; the least recently useful entries are evicted with a CLOCK
+// (second chance) policy per shard.
+package dedupe
