@@ -199,7 +199,8 @@ func TestRetriableBrokerErrorIsTransient(t *testing.T) {
 	} else {
 		retry = sent
 	}
-	if err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 2, Events: retry}); err != nil {		t.Fatalf("retry: %v", err)
+	if err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 2, Events: retry}); err != nil {
+		t.Fatalf("retry: %v", err)
 	}
 	recs := newConsumer(t, c.ListenAddrs(), false).waitRecords(len(sent))
 	if cmp := adapterstest.Compare(sent, events(recs)); !cmp.Exact() {
