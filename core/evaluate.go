@@ -28,10 +28,15 @@ type evaluation struct {
 // timeNow returns the single "now" of this evaluation (spec §2.2 step 5), read at most once.
 func (e *evaluation) timeNow() time.Time {
 	if !e.haveNow {
-		e.now = e.clock().UTC().Truncate(time.Millisecond)
+		e.now = timestamp(e.clock)
 		e.haveNow = true
 	}
 	return e.now
+}
+
+// timestamp reads the clock for time windows and events: UTC, millisecond precision, no monotonic part.
+func timestamp(clock func() time.Time) time.Time {
+	return clock().UTC().Truncate(time.Millisecond)
 }
 
 // run evaluates the allocations in order and returns the index of the matched allocation and its split,
