@@ -24,7 +24,7 @@ const (
 	// in one request at once.
 	DefaultBatchSize = batching.DefaultBatchSize
 	// DefaultInterval is how long the library holds a partial batch before sending it.
-	DefaultInterval = 10 * time.Millisecond
+	DefaultInterval = trackexport.DefaultInterval
 	// DefaultRequestTimeout bounds one HTTP request.
 	DefaultRequestTimeout = trackexport.DefaultRequestTimeout
 )
@@ -38,10 +38,10 @@ type Config struct {
 	WriteKey string
 	// Endpoint is the API base URL; requests go to Endpoint + "/v1/batch". Default [DefaultEndpoint].
 	Endpoint string
-	// AssignmentEvent and BanditEvent name the Track calls. Defaults [DefaultAssignmentEvent] and
-	// [DefaultBanditEvent].
+	// AssignmentEvent names the Track call of an assignment. Default [DefaultAssignmentEvent].
 	AssignmentEvent string
-	BanditEvent     string
+	// BanditEvent names the Track call of a bandit action. Default [DefaultBanditEvent].
+	BanditEvent string
 	// BatchSize is the most messages per HTTP request. Default [DefaultBatchSize]; keep it at the
 	// pipeline's batch size or above, or a pipeline batch is split into several requests.
 	BatchSize int
@@ -56,26 +56,4 @@ type Config struct {
 	Transport http.RoundTripper
 	// Logger receives the library's own log lines, at debug level. Default slog.Default().
 	Logger *slog.Logger
-}
-
-func (c Config) withDefaults() Config {
-	if c.Endpoint == "" {
-		c.Endpoint = DefaultEndpoint
-	}
-	if c.BatchSize <= 0 {
-		c.BatchSize = DefaultBatchSize
-	}
-	if c.Interval <= 0 {
-		c.Interval = DefaultInterval
-	}
-	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = DefaultRequestTimeout
-	}
-	if c.Transport == nil {
-		c.Transport = trackexport.DefaultTransport()
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	return c
 }

@@ -3,7 +3,6 @@ package segment
 import (
 	"context"
 	"fmt"
-	"time"
 
 	analytics "github.com/segmentio/analytics-go/v3"
 
@@ -29,30 +28,31 @@ func NewSink(cfg Config) (*Sink, error) {
 	if cfg.WriteKey == "" {
 		return nil, ErrNoWriteKey
 	}
-	cfg = cfg.withDefaults()
-	transport := trackexport.NewTransport(cfg.Transport, cfg.RequestTimeout, libraryAttempts)
-	exp := trackexport.NewExporter(trackexport.Options{
-		Adapter:   "segment",
-		Names:     trackexport.Names{Assignment: cfg.AssignmentEvent, Bandit: cfg.BanditEvent},
-		Transport: transport,
-		Transient: []error{analytics.ErrTooManyRequests},
-	})
+	parts := trackexport.NewParts(trackexport.Settings{
+		Adapter:        "segment",
+		Names:          trackexport.Names{Assignment: cfg.AssignmentEvent, Bandit: cfg.BanditEvent},
+		BatchSize:      cfg.BatchSize,
+		Interval:       cfg.Interval,
+		RequestTimeout: cfg.RequestTimeout,
+		Transport:      cfg.Transport,
+		Logger:         cfg.Logger,
+		Attempts:       libraryAttempts,
+		Transient:      []error{analytics.ErrTooManyRequests},
+	}, DefaultBatchSize)
 	client, err := analytics.NewWithConfig(cfg.WriteKey, analytics.Config{
-		Endpoint:  cfg.Endpoint,
-		Interval:  cfg.Interval,
-		BatchSize: cfg.BatchSize,
-		Transport: transport,
-		Logger:    trackexport.LibraryLogger{L: cfg.Logger, Adapter: "segment"},
-		Callback:  callback{exp},
-		// The pipeline owns retries: the library's retries of a failed request are answered by the
-		// transport from memory, at once.
-		RetryAfter: func(int) time.Duration { return 0 },
+		Endpoint:   cfg.Endpoint,
+		Interval:   parts.Settings.Interval,
+		BatchSize:  parts.Settings.BatchSize,
+		Transport:  parts.Transport,
+		Logger:     parts.Logger,
+		Callback:   callback{parts.Exporter},
+		RetryAfter: trackexport.NoWait,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("segment: %w", err)
 	}
-	exp.SetClient(libraryClient{client})
-	return &Sink{exp: exp, transport: transport}, nil
+	parts.Exporter.SetClient(libraryClient{client})
+	return &Sink{exp: parts.Exporter, transport: parts.Transport}, nil
 }
 
 // Export sends b's events and returns when Segment has confirmed or refused each of them, or when ctx
@@ -70,7 +70,9 @@ func (s *Sink) Late() (delivered, failed uint64) { return s.exp.Late() }
 
 // Requests returns how many HTTP requests reached the network, and how many of the library's own
 // retries were answered without it.
-func (s *Sink) Requests() (sent, replayed uint64) { return s.transport.Requests(), s.transport.Replays() }
+func (s *Sink) Requests() (sent, replayed uint64) {
+	return s.transport.Requests(), s.transport.Replays()
+}
 
 // libraryClient adapts the library client to trackexport.Client.
 type libraryClient struct{ c analytics.Client }

@@ -6,15 +6,30 @@ import (
 	"time"
 
 	"github.com/eppokit/eppokit/adapters/adapterstest"
+	"github.com/eppokit/eppokit/adapters/internal/analyticspeer"
 	"github.com/eppokit/eppokit/batching"
 )
 
-func TestSinkConformance(t *testing.T) {
-	adapterstest.RunSinkTests(t, func(t *testing.T) (batching.Sink, adapterstest.Peer) {
-		sink, peer := newTestSink(t, nil)
-		return sink, peerView{peer}
-	})
+const testKey = "seg-write-key"
+
+var suite = analyticspeer.Suite{
+	WriteKey:        testKey,
+	AssignmentEvent: DefaultAssignmentEvent,
+	BanditEvent:     DefaultBanditEvent,
+	LibraryAttempts: libraryAttempts,
+	New: func(t *testing.T, peer *analyticspeer.Server, o analyticspeer.Options) analyticspeer.Sink {
+		sink, err := NewSink(Config{WriteKey: o.WriteKey, Endpoint: peer.URL, RequestTimeout: o.RequestTimeout,
+			AssignmentEvent: o.AssignmentEvent, BanditEvent: o.BanditEvent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sink
+	},
 }
+
+func TestDelivery(t *testing.T) { analyticspeer.RunDeliveryTests(t, suite) }
+
+func TestFaults(t *testing.T) { analyticspeer.RunFaultTests(t, suite) }
 
 func TestNewSinkNeedsWriteKey(t *testing.T) {
 	if _, err := NewSink(Config{}); !errors.Is(err, ErrNoWriteKey) {
@@ -22,35 +37,15 @@ func TestNewSinkNeedsWriteKey(t *testing.T) {
 	}
 }
 
-func TestExportSendsTrackCallsWithStableMessageIDs(t *testing.T) {
-	sink, peer := newTestSink(t, nil)
-	sent := adapterstest.Events("track", 120, 7)
-	if err := sink.Export(ctxFor(t, 5*time.Second), batching.Batch{ID: "b1", Attempt: 1, Events: sent}); err != nil {
-		t.Fatalf("Export: %v", err)
+func TestSegmentBodiesAreUncompressed(t *testing.T) {
+	peer := analyticspeer.New(t, testKey)
+	sink := suite.New(t, peer, analyticspeer.Options{WriteKey: testKey, RequestTimeout: time.Second})
+	defer sink.Close(t.Context())
+	if err := sink.Export(t.Context(), batching.Batch{ID: "b", Attempt: 1, Events: adapterstest.Events("plain", 5, 1)}); err != nil {
+		t.Fatal(err)
 	}
-	// Export returned nil only after Segment's confirmations, so the peer already holds everything.
-	got := received(t, peer)
-	if c := adapterstest.Compare(sent, got); !c.Exact() {
-		t.Fatalf("peer content differs: %s", c)
-	}
-	byID := make(map[string]batching.Event, len(sent))
-	for _, e := range sent {
-		byID[e.ID] = e
-	}
-	for _, m := range peer.Messages() {
-		e := byID[m.MessageID]
-		subject, ts, name := "", time.Time{}, ""
-		switch e.Kind {
-		case batching.KindAssignment:
-			subject, ts, name = e.Assignment.Subject, e.Assignment.Timestamp, DefaultAssignmentEvent
-		case batching.KindBandit:
-			subject, ts, name = e.Bandit.Subject, e.Bandit.Timestamp, DefaultBanditEvent
-		}
-		if m.UserID != subject || m.Event != name {
-			t.Fatalf("message %s: userId %q event %q, want %q %q", m.MessageID, m.UserID, m.Event, subject, name)
-		}
-		if at, err := time.Parse(time.RFC3339Nano, m.Timestamp); err != nil || !at.Equal(ts) {
-			t.Fatalf("message %s: timestamp %q, want the exposure time %s", m.MessageID, m.Timestamp, ts)
-		}
+	if peer.Requests() != 1 || peer.Gzipped() != 0 {
+		t.Fatalf("requests=%d gzipped=%d, want one plain JSON request (analytics-go/v3 has no gzip)",
+			peer.Requests(), peer.Gzipped())
 	}
 }

@@ -1,0 +1,71 @@
+package rudderstack
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/eppokit/eppokit/adapters/adapterstest"
+	"github.com/eppokit/eppokit/adapters/internal/analyticspeer"
+	"github.com/eppokit/eppokit/batching"
+)
+
+const testKey = "rs-write-key"
+
+var suite = analyticspeer.Suite{
+	WriteKey:        testKey,
+	AssignmentEvent: DefaultAssignmentEvent,
+	BanditEvent:     DefaultBanditEvent,
+	LibraryAttempts: libraryAttempts,
+	New: func(t *testing.T, peer *analyticspeer.Server, o analyticspeer.Options) analyticspeer.Sink {
+		sink, err := NewSink(Config{WriteKey: o.WriteKey, DataPlaneURL: peer.URL, RequestTimeout: o.RequestTimeout,
+			AssignmentEvent: o.AssignmentEvent, BanditEvent: o.BanditEvent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sink
+	},
+}
+
+func TestDelivery(t *testing.T) { analyticspeer.RunDeliveryTests(t, suite) }
+
+func TestFaults(t *testing.T) { analyticspeer.RunFaultTests(t, suite) }
+
+func TestNewSinkNeedsKeyAndDataPlane(t *testing.T) {
+	if _, err := NewSink(Config{DataPlaneURL: "http://localhost"}); !errors.Is(err, ErrNoWriteKey) {
+		t.Fatalf("NewSink without a write key = %v, want ErrNoWriteKey", err)
+	}
+	if _, err := NewSink(Config{WriteKey: "k"}); !errors.Is(err, ErrNoDataPlaneURL) {
+		t.Fatalf("NewSink without a data plane URL = %v, want ErrNoDataPlaneURL", err)
+	}
+}
+
+func TestGzip(t *testing.T) {
+	for _, disable := range []bool{false, true} {
+		peer := analyticspeer.New(t, testKey)
+		sink, err := NewSink(Config{WriteKey: testKey, DataPlaneURL: peer.URL, DisableGzip: disable,
+			RequestTimeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := adapterstest.Events("gz", 50, 3)
+		if err := sink.Export(t.Context(), batching.Batch{ID: "b", Attempt: 1, Events: sent}); err != nil {
+			t.Fatal(err)
+		}
+		sink.Close(t.Context())
+		wantGzipped := peer.Requests()
+		if disable {
+			wantGzipped = 0
+		}
+		if peer.Requests() == 0 || peer.Gzipped() != wantGzipped {
+			t.Fatalf("DisableGzip=%v: requests=%d gzipped=%d", disable, peer.Requests(), peer.Gzipped())
+		}
+		got, err := peer.Events(DefaultAssignmentEvent, DefaultBanditEvent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := adapterstest.Compare(sent, got); !c.Exact() {
+			t.Fatalf("DisableGzip=%v: %s", disable, c)
+		}
+	}
+}
