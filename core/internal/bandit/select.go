@@ -59,15 +59,7 @@ func (m *Model) Select(flagKey, subjectKey string, subjectNumeric map[string]flo
 	defer m.release(sc)
 
 	scores, weights, order := sc.scores[:n], sc.weights[:n], sc.order[:n]
-	best := 0
-	for i := range actions {
-		s := m.Score(subjectNumeric, subjectCategorical, actions[i])
-		scores[i] = s
-		if s > scores[best] || (s == scores[best] && actions[i].Key < actions[best].Key) {
-			best = i
-		}
-	}
-	m.weigh(scores, best, weights)
+	best := m.scoreAll(subjectNumeric, subjectCategorical, actions, scores)
 
 	for i := range actions {
 		order[i] = ranked{shard: shard.Of(totalShards, flagKey, subjectKey, actions[i].Key), idx: i}
@@ -84,6 +76,8 @@ func (m *Model) Select(flagKey, subjectKey string, subjectNumeric map[string]flo
 			return Selection{}, ErrDuplicateAction
 		}
 	}
+
+	m.weigh(scores, best, order, weights)
 
 	threshold := float64(shard.Of(totalShards, flagKey, subjectKey)) / totalShards
 	chosen := order[n-1].idx
@@ -104,18 +98,34 @@ func (m *Model) Select(flagKey, subjectKey string, subjectNumeric map[string]flo
 	}, nil
 }
 
+// scoreAll fills scores and returns the index of the best action: the highest score, ties to the smallest key.
+func (m *Model) scoreAll(subjectNumeric map[string]float64, subjectCategorical map[string]string, actions []Action, scores []float64) int {
+	best := 0
+	for i := range actions {
+		s := m.Score(subjectNumeric, subjectCategorical, actions[i])
+		scores[i] = s
+		if s > scores[best] || (s == scores[best] && actions[i].Key < actions[best].Key) {
+			best = i
+		}
+	}
+	return best
+}
+
 // weigh fills weights by inverse gap weighting with a floor (spec §4.3). best is the index of the best score.
-// With gamma ≥ 0 and a floor in [0, 1] (both checked at compile time) every non-best weight is at most 1/n,
-// so the best action's remainder is positive and the weights sum to 1 up to rounding.
-func (m *Model) weigh(scores []float64, best int, weights []float64) {
+// The remainder is summed in selection order, so the best action's weight does not depend on the order the
+// caller listed the actions in (callers often build them from a map). With gamma ≥ 0 and a floor in [0, 1]
+// (both checked at compile time) every non-best weight is at most 1/n, so the best action's remainder is
+// positive and the weights sum to 1 up to rounding.
+func (m *Model) weigh(scores []float64, best int, order []ranked, weights []float64) {
 	n := float64(len(scores))
 	floor := m.floor / n
 	remainder := 1.0
-	for i, s := range scores {
+	for _, r := range order {
+		i := r.idx
 		if i == best {
 			continue
 		}
-		w := max(floor, 1/(n+m.gamma*gap(scores[best], s)))
+		w := max(floor, 1/(n+m.gamma*gap(scores[best], scores[i])))
 		weights[i] = w
 		remainder -= w
 	}
