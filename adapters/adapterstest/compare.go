@@ -39,7 +39,8 @@ func Canonical(e batching.Event) string {
 	}
 	js, err := json.Marshal(body)
 	if err != nil {
-		return fmt.Sprintf("%s|%v|unencodable: %v", e.ID, e.Kind, err)
+		// NaN or ±Inf: fmt prints maps sorted, so this form is as canonical, only less readable.
+		return fmt.Sprintf("%s|%v|%+v", e.ID, e.Kind, body)
 	}
 	return fmt.Sprintf("%s|%v|%s", e.ID, e.Kind, js)
 }

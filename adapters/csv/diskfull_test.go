@@ -1,57 +1,19 @@
-package csv
+package csv_test
 
 import (
 	"context"
 	stdcsv "encoding/csv"
 	"errors"
-	"io/fs"
 	"os"
-	"sync"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/eppokit/eppokit/adapters/adapterstest"
+	"github.com/eppokit/eppokit/adapters/csv"
 	"github.com/eppokit/eppokit/batching"
 )
-
-// quotaFile is a real file that runs out of space after a byte budget, as a full disk does: the write that
-// crosses the budget lands partially and reports ENOSPC.
-type quotaFile struct {
-	*os.File
-	mu     sync.Mutex
-	budget int
-}
-
-func (q *quotaFile) Write(p []byte) (int, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(p) <= q.budget {
-		q.budget -= len(p)
-		return q.File.Write(p)
-	}
-	n, err := q.File.Write(p[:q.budget])
-	q.budget = 0
-	if err == nil {
-		err = &fs.PathError{Op: "write", Path: q.Name(), Err: syscall.ENOSPC}
-	}
-	return n, err
-}
-
-func (q *quotaFile) setBudget(n int) {
-	q.mu.Lock()
-	q.budget = n
-	q.mu.Unlock()
-}
-
-func withQuota(files map[string]*quotaFile, budget int) Option {
-	return optionFunc(func(c *config) {
-		c.wrap = func(f *os.File) file {
-			q := &quotaFile{File: f, budget: budget}
-			files[f.Name()] = q
-			return q
-		}
-	})
-}
 
 func countRows(t *testing.T, path string) int {
 	t.Helper()
@@ -70,8 +32,8 @@ func countRows(t *testing.T, path string) int {
 // TestDiskFullMidStream fills the disk in the middle of a batch: the error is ENOSPC, transient (space may
 // come back), the file keeps no partial row, and once space is back the retried batch lands exactly once.
 func TestDiskFullMidStream(t *testing.T) {
-	files := map[string]*quotaFile{}
-	s, err := NewSink(t.TempDir(), withQuota(files, 6000))
+	files := map[string]*csv.QuotaFile{}
+	s, err := csv.NewSink(t.TempDir(), csv.WithQuota(files, 6000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +63,7 @@ func TestDiskFullMidStream(t *testing.T) {
 		t.Fatalf("file holds %d rows after the failed batch, want the %d of the first batch", got, len(first))
 	}
 
-	files[aPath].setBudget(1 << 30)
+	files[aPath].SetBudget(1 << 30)
 	if err := s.Export(ctx, batching.Batch{ID: "2", Attempt: 2, Events: second}); err != nil {
 		t.Fatalf("retry after space came back: %v", err)
 	}
@@ -116,14 +78,14 @@ func TestDiskFullMidStream(t *testing.T) {
 // TestFullDiskOnOneFileIsPartial shows that when only the bandit file's disk is full, the assignments of
 // the same batch are reported delivered and only the bandit events fail.
 func TestFullDiskOnOneFileIsPartial(t *testing.T) {
-	files := map[string]*quotaFile{}
-	s, err := NewSink(t.TempDir(), withQuota(files, 1<<30))
+	files := map[string]*csv.QuotaFile{}
+	s, err := csv.NewSink(t.TempDir(), csv.WithQuota(files, 1<<30))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close(context.Background())
 	_, bPath := s.Paths()
-	files[bPath].setBudget(10)
+	files[bPath].SetBudget(10)
 
 	evs := adapterstest.Events("mixed", 60, 4)
 	err = s.Export(context.Background(), batching.Batch{ID: "m", Attempt: 1, Events: evs})
@@ -145,20 +107,49 @@ func TestFullDiskOnOneFileIsPartial(t *testing.T) {
 	}
 }
 
-func TestClassify(t *testing.T) {
-	for _, tc := range []struct {
-		err       error
-		permanent bool
-	}{
-		{syscall.ENOSPC, false},
-		{syscall.EDQUOT, false},
-		{syscall.EIO, false},
-		{syscall.EACCES, true},
-		{syscall.EROFS, true},
-		{os.ErrClosed, true},
-	} {
-		if got := batching.IsPermanent(classify(&fs.PathError{Op: "write", Path: "x", Err: tc.err})); got != tc.permanent {
-			t.Errorf("classify(%v): permanent = %v, want %v", tc.err, got, tc.permanent)
-		}
+
+// TestPipelineDiskFullIsCounted fills the disk while the pipeline is writing, with a short retry budget:
+// events that could not be written are dropped as retries_exhausted and counted, the file holds exactly
+// the delivered ones, and delivery resumes once space is back.
+func TestPipelineDiskFullIsCounted(t *testing.T) {
+	files := map[string]*csv.QuotaFile{}
+	dir := t.TempDir()
+	sink, err := csv.NewSink(dir, csv.WithQuota(files, 40_000))
+	if err != nil {
+		t.Fatal(err)
 	}
+	drops := &adapterstest.DropRecorder{}
+	p := batching.New(sink, batching.WithName("csv"), batching.WithBatchSize(50),
+		batching.WithLinger(2*time.Millisecond), batching.WithRetryInterval(5*time.Millisecond, 20*time.Millisecond),
+		batching.WithMaxElapsedTime(150*time.Millisecond), batching.WithDropHook(drops.Hook), quietLogs())
+	logged := adapterstest.Events("df", 1000, 13)
+
+	adapterstest.Log(p, logged[:500])
+	if err := p.Flush(ctxT(t)); err != nil {
+		t.Fatalf("Flush while the disk is full: %v", err)
+	}
+	st := p.Stats()
+	if st.Dropped[batching.ReasonRetriesExhausted] == 0 || st.Delivered == 0 {
+		t.Fatalf("with 40 kB of space for 500 events: delivered %d, dropped %v; want both", st.Delivered, st.Dropped)
+	}
+	if !strings.Contains(st.LastError, "no space left") {
+		t.Errorf("Stats.LastError = %q, want the disk-full cause", st.LastError)
+	}
+
+	aPath, bPath := sink.Paths()
+	files[aPath].SetBudget(1 << 30)
+	files[bPath].SetBudget(1 << 30)
+	adapterstest.Log(p, logged[500:])
+	if err := p.Close(ctxT(t)); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	st = p.Stats()
+	if st.Delivered < 500 {
+		t.Errorf("only %d delivered after space came back", st.Delivered)
+	}
+	got, err := filePeer{assignments: aPath, bandits: bPath, guarded: true}.Received(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	adapterstest.CheckAccounting(t, st, logged, got, drops)
 }
