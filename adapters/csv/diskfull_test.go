@@ -107,7 +107,6 @@ func TestFullDiskOnOneFileIsPartial(t *testing.T) {
 	}
 }
 
-
 // TestPipelineDiskFullIsCounted fills the disk while the pipeline is writing, with a short retry budget:
 // events that could not be written are dropped as retries_exhausted and counted, the file holds exactly
 // the delivered ones, and delivery resumes once space is back.

@@ -48,4 +48,3 @@ func WithQuota(files map[string]*QuotaFile, budget int) Option {
 		}
 	})
 }
-
