@@ -69,3 +69,14 @@ func TestGzip(t *testing.T) {
 		}
 	}
 }
+
+func TestPipeline(t *testing.T) {
+	analyticspeer.RunPipelineTests(t, suite, func(t *testing.T, peer *analyticspeer.Server, o analyticspeer.Options,
+		opts ...batching.Option) *batching.Processor {
+		p, err := NewLogger(Config{WriteKey: o.WriteKey, DataPlaneURL: peer.URL, RequestTimeout: o.RequestTimeout}, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	})
+}

@@ -49,3 +49,14 @@ func TestSegmentBodiesAreUncompressed(t *testing.T) {
 			peer.Requests(), peer.Gzipped())
 	}
 }
+
+func TestPipeline(t *testing.T) {
+	analyticspeer.RunPipelineTests(t, suite, func(t *testing.T, peer *analyticspeer.Server, o analyticspeer.Options,
+		opts ...batching.Option) *batching.Processor {
+		p, err := NewLogger(Config{WriteKey: o.WriteKey, Endpoint: peer.URL, RequestTimeout: o.RequestTimeout}, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	})
+}
