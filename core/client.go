@@ -20,18 +20,27 @@ type Config struct {
 	// BanditLogger receives an event for every bandit action chosen.
 	BanditLogger BanditLogger
 
-	// APIKey is the Eppo SDK key. When set (and polling is not disabled) the client fetches its
-	// configuration from BaseURL and keeps it fresh. It is never logged.
+	// APIKey is the Eppo SDK key. When set, the client fetches its configuration from BaseURL at once
+	// and then every PollInterval, on one background goroutine, until [Client.Close]. It never appears
+	// in a log line or error (a Config prints and logs with the key masked).
 	APIKey string
-	// BaseURL is the CDN base; default DefaultBaseURL.
+	// BaseURL is the CDN base; default DefaultBaseURL. The client requests
+	// {BaseURL}/flag-config/v1/config, and {BaseURL}/flag-config/v1/bandits when the flags reference
+	// bandit model versions it does not hold.
 	BaseURL string
-	// PollInterval is the time between configuration fetches; default DefaultPollInterval.
+	// PollInterval is the time between configuration fetches; default DefaultPollInterval. It bounds
+	// how stale the configuration gets while the CDN answers. Negative is an error.
 	PollInterval time.Duration
-	// PollJitter is the most that is subtracted at random from each wait; default PollInterval/10.
+	// PollJitter is the most that is subtracted at random from each wait, so clients started together
+	// spread out: each wait lies in (PollInterval-PollJitter, PollInterval]. Default PollInterval/10;
+	// capped at PollInterval/2; negative disables jitter. A failed fetch is retried sooner, with
+	// jittered exponential backoff starting at min(PollInterval/10, 1 s) and capped at PollInterval.
 	PollJitter time.Duration
-	// DisablePolling fetches the configuration once at start and never again.
+	// DisablePolling fetches the configuration at start (retrying until one fetch succeeds) and never
+	// again: the Python SDK's poll_interval_seconds=None.
 	DisablePolling bool
-	// HTTPClient is used for CDN requests; default a client with a 10 s timeout per request.
+	// HTTPClient is used for CDN requests; default a dedicated client. Each request is bounded to 10 s
+	// in any case; a Timeout set on a given client applies as well.
 	HTTPClient *http.Client
 	// Logger receives the client's own diagnostics; default slog.Default().
 	Logger *slog.Logger
