@@ -45,7 +45,8 @@ func newModel(gamma, defaultScore, floor float64, actions map[string]*actionMode
 	if actions == nil {
 		actions = map[string]*actionModel{}
 	}
-	return &Model{Key: "test", gamma: gamma, defaultScore: defaultScore, floor: floor, actions: actions}
+	return &Model{Key: "test", gamma: gamma, defaultScore: defaultScore, floor: floor, actions: actions,
+		subject: newSubjectIndex(actions)}
 }
 
 // intercepts builds coefficients that give each action a constant score.

@@ -54,6 +54,8 @@ type Model struct {
 	floor        float64
 	// actions holds the coefficients by action key; actions without an entry score defaultScore.
 	actions map[string]*actionModel
+	// subject lists the subject attributes the coefficients read, so Select looks each up once per call.
+	subject subjectIndex
 	// pool recycles the per-call scratch of Select.
 	pool sync.Pool
 }
@@ -80,12 +82,18 @@ type numericTerm struct {
 	key     string
 	coef    float64
 	missing float64
+	// slot is the attribute's place in the model's subjectIndex (subject terms only).
+	slot int
 }
 
 type categoricalTerm struct {
 	key     string
 	values  map[string]float64
 	missing float64
+	// slot is the attribute's place in the model's subjectIndex and bySlot holds the coefficient of each of
+	// that attribute's known values, NaN where this term lists none (subject terms only).
+	slot   int
+	bySlot []float64
 }
 
 type wireResponse struct {
@@ -215,6 +223,7 @@ func compileModel(key string, raw json.RawMessage) (*Model, error) {
 		}
 		m.actions[action] = am
 	}
+	m.subject = newSubjectIndex(m.actions)
 	return m, nil
 }
 

@@ -73,7 +73,7 @@ func TestScoreNonFiniteNumbersAreMissing(t *testing.T) {
 
 func TestScoreOverflowStaysFinite(t *testing.T) {
 	m := newModel(1, 0, 0, map[string]*actionModel{
-		"up": {actionNumeric: []numericTerm{{key: "x", coef: 1e308}}},
+		"up":  {actionNumeric: []numericTerm{{key: "x", coef: 1e308}}},
 		"nan": {actionNumeric: []numericTerm{{key: "x", coef: 1e308}, {key: "y", coef: -1e308}}},
 	})
 	big := map[string]float64{"x": 1e308, "y": 1e308}

@@ -34,6 +34,7 @@ type scratch struct {
 	scores  []float64
 	weights []float64
 	order   []ranked
+	subject subjectView
 }
 
 // ranked is an action's place in the selection walk: by shard, then by key.
@@ -59,7 +60,8 @@ func (m *Model) Select(flagKey, subjectKey string, subjectNumeric map[string]flo
 	defer m.release(sc)
 
 	scores, weights, order := sc.scores[:n], sc.weights[:n], sc.order[:n]
-	best := m.scoreAll(subjectNumeric, subjectCategorical, actions, scores)
+	m.subject.resolve(subjectNumeric, subjectCategorical, sc.subject)
+	best := m.scoreAll(sc.subject, actions, scores)
 
 	for i := range actions {
 		order[i] = ranked{shard: shard.Of(totalShards, flagKey, subjectKey, actions[i].Key), idx: i}
@@ -99,10 +101,10 @@ func (m *Model) Select(flagKey, subjectKey string, subjectNumeric map[string]flo
 }
 
 // scoreAll fills scores and returns the index of the best action: the highest score, ties to the smallest key.
-func (m *Model) scoreAll(subjectNumeric map[string]float64, subjectCategorical map[string]string, actions []Action, scores []float64) int {
+func (m *Model) scoreAll(subject subjectView, actions []Action, scores []float64) int {
 	best := 0
 	for i := range actions {
-		s := m.Score(subjectNumeric, subjectCategorical, actions[i])
+		s := m.score(subject, actions[i])
 		scores[i] = s
 		if s > scores[best] || (s == scores[best] && actions[i].Key < actions[best].Key) {
 			best = i
@@ -146,6 +148,12 @@ func (m *Model) scratch(n int) *scratch {
 		sc.scores = make([]float64, n)
 		sc.weights = make([]float64, n)
 		sc.order = make([]ranked, n)
+	}
+	if sc.subject.numeric == nil {
+		sc.subject = subjectView{
+			numeric:     make([]float64, len(m.subject.numeric)),
+			categorical: make([]int, len(m.subject.categorical)),
+		}
 	}
 	return sc
 }

@@ -14,7 +14,9 @@ import (
 func weightsOf(m *Model, subjNum map[string]float64, subjCat map[string]string, actions []Action) (string, map[string]float64) {
 	scores := make([]float64, len(actions))
 	weights := make([]float64, len(actions))
-	best := m.scoreAll(subjNum, subjCat, actions, scores)
+	view := subjectView{numeric: make([]float64, len(m.subject.numeric)), categorical: make([]int, len(m.subject.categorical))}
+	m.subject.resolve(subjNum, subjCat, view)
+	best := m.scoreAll(view, actions, scores)
 	order := make([]ranked, len(actions))
 	for i := range order {
 		order[i].idx = i
