@@ -24,6 +24,7 @@ type batch struct {
 	remaining []Event // not yet delivered or dropped
 	done      bool
 	popped    bool // taken by an exporter: its events count as in flight
+	swept     bool // settled by a Close that gave up; an Export may still be reading it
 }
 
 // runBatcher owns the building batch: it drains the queue, encodes, seals batches by count, bytes and linger,
@@ -35,6 +36,8 @@ func (p *Processor) runBatcher() {
 	linger := time.NewTimer(p.cfg.linger)
 	linger.Stop()
 	var reported [numReasons]uint64
+	scratch := new(Event)
+	var it item // received into one variable: the batch copies the event, so it never escapes per event
 
 	seal := func() {
 		if cur != nil && len(cur.events) > 0 {
@@ -57,9 +60,15 @@ func (p *Processor) runBatcher() {
 			idPool = p.ids.eventIDs(p.cfg.batchSize)
 		}
 		ev.ID, idPool = idPool[0], idPool[1:]
-		size, ok := p.encodeOrDrop(&ev, it.size)
-		if !ok {
-			return
+		size := int(it.size)
+		if p.enc != nil {
+			// Encoders see a reused heap copy, so that ev itself stays on the stack.
+			*scratch = ev
+			var ok bool
+			if size, ok = p.encodeOrDrop(scratch, it.size); !ok {
+				return
+			}
+			ev = *scratch
 		}
 		if cur == nil {
 			start()
@@ -74,9 +83,9 @@ func (p *Processor) runBatcher() {
 		}
 	}
 	drain := func() {
-		for {
+		for range p.cfg.queueSize { // bounded, so flush, linger and stop requests are still served
 			select {
-			case it := <-p.queue:
+			case it = <-p.queue:
 				add(&it)
 			default:
 				return
@@ -84,15 +93,20 @@ func (p *Processor) runBatcher() {
 		}
 	}
 
+	// The batcher polls the queue instead of sleeping on it: a receiver parked on the channel would make every
+	// send wake a goroutine, which costs the logging goroutine more than the rest of its work. Senders only
+	// kick the batcher when the queue is a quarter full.
+	poll := time.NewTicker(min(pollInterval, p.cfg.linger))
+	defer poll.Stop()
 	for {
-		queue := p.queue
 		var wait <-chan struct{}
 		if p.cfg.blocking && p.memoryFull() {
-			queue, wait = nil, p.settledChan() // back-pressure: stop taking events until memory frees
+			wait = p.settledChan() // back-pressure: stop taking events until memory frees
+		} else {
+			drain()
 		}
 		select {
-		case it := <-queue:
-			add(&it)
+		case <-poll.C:
 		case <-linger.C:
 			seal()
 		case reply := <-p.flushes:
@@ -101,6 +115,7 @@ func (p *Processor) runBatcher() {
 			reply <- p.ids.nextBatch
 		case <-p.kick:
 			p.reportIntakeDrops(&reported)
+		case <-p.wake:
 		case <-wait:
 		case <-p.stop:
 			// Close: take everything already accepted, including events whose sender is between its
@@ -126,8 +141,30 @@ func (p *Processor) runBatcher() {
 	}
 }
 
+// pollInterval is how often an idle batcher looks at the queue (or the linger time, if shorter).
+const pollInterval = 5 * time.Millisecond
+
+// newBatch reuses the storage of a batch the exporters finished with, when there is one.
 func (p *Processor) newBatch() *batch {
-	return &batch{events: make([]Event, 0, p.cfg.batchSize)}
+	select {
+	case b := <-p.spare:
+		return b
+	default:
+		return &batch{events: make([]Event, 0, p.cfg.batchSize)}
+	}
+}
+
+// recycle offers a fully settled batch's storage for reuse. Only batches that no sink call can still read
+// are recycled: never one that Close gave up on while its Export may still be running.
+func (p *Processor) recycle(b *batch) {
+	clear(b.events[:cap(b.events)])
+	clear(b.assigns[:cap(b.assigns)])
+	clear(b.bandits[:cap(b.bandits)])
+	*b = batch{events: b.events[:0], assigns: b.assigns[:0], bandits: b.bandits[:0]}
+	select {
+	case p.spare <- b:
+	default:
+	}
 }
 
 // append copies ev's event into the batch's own storage, so the batch no longer points at the queue item.
@@ -150,12 +187,9 @@ func (b *batch) append(ev Event, size int) {
 	b.bytes += size
 }
 
-// encodeOrDrop runs the sink's Encoder when there is one and returns the event's size for the byte limit.
+// encodeOrDrop runs the sink's Encoder and returns the event's size for the byte limit.
 // An event that cannot be encoded, is too large or makes the encoder panic is dropped alone.
 func (p *Processor) encodeOrDrop(ev *Event, estimate int64) (int, bool) {
-	if p.enc == nil {
-		return int(estimate), true
-	}
 	payload, reason, err := p.encode(ev)
 	if err != nil {
 		p.dropLoose(ev, estimate, reason, err)
@@ -221,6 +255,7 @@ func (p *Processor) shed() {
 		p.ready = p.ready[1:]
 		p.mu.Unlock()
 		p.settle(b, b.events, idxMemoryLimit, fmt.Errorf("batching: memory limit of %d bytes reached", limit))
+		p.recycle(b)
 	}
 }
 

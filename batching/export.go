@@ -21,7 +21,9 @@ func (p *Processor) runExporter() {
 		if b == nil {
 			return
 		}
-		p.deliver(b)
+		if p.deliver(b) {
+			p.recycle(b)
+		}
 	}
 }
 
@@ -48,9 +50,15 @@ func (p *Processor) nextBatch() *batch {
 	return b
 }
 
-// deliver exports b until every event is delivered or dropped. One backoff per batch: backoff values are
-// not safe for concurrent use, and each batch has its own budget.
-func (p *Processor) deliver(b *batch) {
+// deliver exports b until every event is delivered or dropped, and reports whether it settled b itself
+// (rather than a Close that gave up). One backoff per batch: backoff values are not safe for concurrent
+// use, and each batch has its own budget.
+func (p *Processor) deliver(b *batch) (owned bool) {
+	defer func() {
+		b.mu.Lock()
+		owned = owned && !b.swept
+		b.mu.Unlock()
+	}()
 	bo := backoff.WithMaxRetries(backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(p.cfg.initialRetry),
 		backoff.WithMaxInterval(p.cfg.maxRetryWait),
@@ -63,7 +71,7 @@ func (p *Processor) deliver(b *batch) {
 		events, done := b.remaining, b.done
 		b.mu.Unlock()
 		if done || len(events) == 0 {
-			return
+			return true
 		}
 		if attempt > 1 {
 			p.ctr.retried.Add(uint64(len(events)))
@@ -71,21 +79,21 @@ func (p *Processor) deliver(b *batch) {
 		err := p.exportOnce(b, attempt, events)
 		if err == nil {
 			p.settle(b, events, -1, nil)
-			return
+			return true
 		}
 		retry, after := p.classify(b, attempt, events, err)
 		if len(retry) == 0 {
-			return
+			return true
 		}
 		wait := bo.NextBackOff()
 		if wait == backoff.Stop {
 			p.settle(b, retry, idxRetriesExhausted, fmt.Errorf("batching: batch %s gave up after %d attempts: %w", b.id, attempt, err))
-			return
+			return true
 		}
 		wait = max(wait, after)
 		if time.Since(begun)+wait > p.cfg.maxElapsed {
 			p.settle(b, retry, idxRetriesExhausted, fmt.Errorf("batching: batch %s: next attempt would pass the %s retry budget: %w", b.id, p.cfg.maxElapsed, err))
-			return
+			return true
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -93,7 +101,7 @@ func (p *Processor) deliver(b *batch) {
 		case <-p.abortCtx.Done():
 			t.Stop()
 			p.settle(b, retry, idxShutdown, fmt.Errorf("batching: batch %s: close deadline ended while waiting to retry: %w", b.id, err))
-			return
+			return true
 		}
 	}
 }

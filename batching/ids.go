@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strconv"
+	"strings"
 )
 
 // idSource hands out event and batch IDs: a random per-processor prefix plus a counter, so IDs are unique
@@ -28,14 +29,16 @@ func newIDSource() idSource {
 
 // eventIDs returns n fixed-width event IDs cut from one string: one allocation per batch, not per event.
 func (s *idSource) eventIDs(n int) []string {
-	buf := make([]byte, 0, n*eventIDLen)
+	var sb strings.Builder
+	sb.Grow(n * eventIDLen)
+	var digits [counterLen]byte
 	for range n {
-		buf = append(buf, s.prefix...)
-		buf = append(buf, '-')
-		buf = appendHex16(buf, s.nextEvent)
+		sb.WriteString(s.prefix)
+		sb.WriteByte('-')
+		sb.Write(appendHex16(digits[:0], s.nextEvent))
 		s.nextEvent++
 	}
-	all := string(buf)
+	all := sb.String()
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = all[i*eventIDLen : (i+1)*eventIDLen]

@@ -90,7 +90,7 @@ func (p *Processor) waitBatches(ctx context.Context, mark uint64) error {
 
 // Close stops intake (later events are counted closed), delivers what it can until ctx ends, drops and
 // counts the rest as shutdown, then flushes and closes the sink. It returns within ctx's deadline even when
-// the sink hangs, plus at most closeGrace for the sink's own Close; without a deadline it uses the one set
+// the sink hangs (plus at most a few milliseconds if the sink ignores its context); without a deadline it uses the one set
 // by [WithCloseTimeout]. When events were given up, it returns an [*UndeliveredError] with their exact
 // count. Close is idempotent: later calls wait for the first and return its result.
 func (p *Processor) Close(ctx context.Context) error {
@@ -107,8 +107,12 @@ func (p *Processor) Close(ctx context.Context) error {
 	return p.closeErr
 }
 
-// closeGrace is how long the sink's Flush and Close may still take once Close's own deadline has passed.
-const closeGrace = 20 * time.Millisecond
+// Close keeps a slice of its deadline (a tenth, at most closeReserve) for giving up and closing the sink, so
+// that it returns by the deadline; a sink still busy then gets at least closeGrace more.
+const (
+	closeReserve = 30 * time.Millisecond
+	closeGrace   = 5 * time.Millisecond
+)
 
 func (p *Processor) shutdown(ctx context.Context) error {
 	if _, ok := ctx.Deadline(); !ok {
@@ -116,6 +120,10 @@ func (p *Processor) shutdown(ctx context.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, p.cfg.closeTimeout)
 		defer cancel()
 	}
+	deadline, _ := ctx.Deadline()
+	waitCtx, cancelWait := context.WithDeadline(ctx, deadline.Add(-min(time.Until(deadline)/10, closeReserve)))
+	defer cancelWait()
+
 	before := p.ctr.dropped[idxShutdown].Load()
 	p.closed.Store(true)
 	close(p.closing)
@@ -124,15 +132,22 @@ func (p *Processor) shutdown(ctx context.Context) error {
 	var waitErr error
 	select {
 	case <-p.batcherDone:
-		waitErr = p.waitBatches(ctx, ^uint64(0))
-	case <-ctx.Done():
-		waitErr = ctx.Err()
+		waitErr = p.waitBatches(waitCtx, ^uint64(0))
+	case <-waitCtx.Done():
+		waitErr = waitCtx.Err()
 	}
 	if waitErr != nil {
+		waitErr = ctx.Err()
+		if waitErr == nil { // only the reserve started: report the caller's deadline, which is what it hit
+			waitErr = context.DeadlineExceeded
+		}
 		p.giveUp()
 	}
-	sinkCtx := ctx
-	if waitErr != nil || ctx.Err() != nil {
+
+	sinkCtx, cancelSink := context.WithDeadline(context.WithoutCancel(ctx), later(deadline, time.Now().Add(closeGrace)))
+	defer cancelSink()
+	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// Cancelled rather than timed out: the caller wants out now; give the sink only the grace.
 		var cancel context.CancelFunc
 		sinkCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), closeGrace)
 		defer cancel()
@@ -156,6 +171,13 @@ func (p *Processor) shutdown(ctx context.Context) error {
 		errs = append([]error{p.undelivered("close", lost, waitErr)}, errs...)
 	}
 	return errors.Join(errs...)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // giveUp ends delivery at Close's deadline: it cancels exports and retry waits, then counts everything
@@ -189,6 +211,7 @@ func (p *Processor) giveUp() {
 	for _, b := range held {
 		b.mu.Lock()
 		rest := b.remaining
+		b.swept = true
 		b.mu.Unlock()
 		p.settle(b, rest, idxShutdown, errDeadline)
 	}

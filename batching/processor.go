@@ -30,7 +30,10 @@ type Processor struct {
 	closing chan struct{} // closed when Close begins: unblocks blocking-mode senders
 	stop    chan struct{} // closed when Close begins: tells the batcher to drain and finish
 	kick    chan struct{} // intake drops wake the batcher to report them
+	wake    chan struct{} // a filling queue wakes the batcher before its next poll
+	wakeAt  int
 	flushes chan chan uint64
+	spare   chan *batch // settled batches whose storage the batcher may reuse
 
 	// dequeued and intakeDropped let Close know when no logging call is between its counter and the queue.
 	dequeued      atomic.Uint64
@@ -87,7 +90,10 @@ func New(sink Sink, opts ...Option) *Processor {
 		closing:       make(chan struct{}),
 		stop:          make(chan struct{}),
 		kick:          make(chan struct{}, 1),
+		wake:          make(chan struct{}, 1),
+		wakeAt:        max(cfg.queueSize/4, 1),
 		flushes:       make(chan chan uint64),
+		spare:         make(chan *batch, cfg.concurrency+2),
 		outstanding:   make(map[uint64]*batch),
 		settled:       make(chan struct{}),
 		batcherDone:   make(chan struct{}),
@@ -157,9 +163,13 @@ func (p *Processor) offer(it *item) bool {
 	}
 	select {
 	case p.queue <- *it:
+		if len(p.queue) >= p.wakeAt {
+			p.nudge()
+		}
 		return true
 	default:
 	}
+	p.nudge()
 	if !p.cfg.blocking {
 		return p.refuse(idxQueueFull, it.size)
 	}
@@ -168,6 +178,14 @@ func (p *Processor) offer(it *item) bool {
 		return true
 	case <-p.closing:
 		return p.refuse(idxClosed, it.size)
+	}
+}
+
+// nudge wakes the batcher without waiting.
+func (p *Processor) nudge() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
 	}
 }
 

@@ -1,0 +1,49 @@
+package dedupe
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+)
+
+func BenchmarkDedupeHit(b *testing.B) {
+	c := New(Options{})
+	c.Admit(KindAssignment, "flag", "subject", "alloc", "variant", accept)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Admit(KindAssignment, "flag", "subject", "alloc", "variant", accept)
+	}
+}
+
+// BenchmarkDedupeMiss cycles through twice the default capacity of distinct subjects, so every call is a
+// miss and, once the cache is full, an eviction: the steady state of a busy server.
+func BenchmarkDedupeMiss(b *testing.B) {
+	const n = 2 * DefaultCapacity
+	subjects := make([]string, n)
+	for i := range subjects {
+		subjects[i] = fmt.Sprint("subject-", i)
+	}
+	c := New(Options{})
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		c.Admit(KindAssignment, "flag", subjects[i%n], "alloc", "variant", accept)
+	}
+}
+
+func BenchmarkDedupeHitParallel(b *testing.B) {
+	c := New(Options{})
+	subjects := make([]string, 64)
+	for i := range subjects {
+		subjects[i] = fmt.Sprint("subject-", i)
+		c.Admit(KindAssignment, "flag", subjects[i], "alloc", "variant", accept)
+	}
+	var next atomic.Uint64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := next.Add(1)
+		for pb.Next() {
+			c.Admit(KindAssignment, "flag", subjects[i&63], "alloc", "variant", accept)
+			i++
+		}
+	})
+}
