@@ -2,7 +2,6 @@ package csv_test
 
 import (
 	"bufio"
-	"context"
 	stdcsv "encoding/csv"
 	"encoding/json"
 	"errors"
@@ -18,10 +17,6 @@ import (
 )
 
 const benchSize = 400
-
-func reportThroughput(b *testing.B, start time.Time) {
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
-}
 
 // BenchmarkThroughput compares events/s through the adapter's pipeline into a real file with
 // encoding/csv used directly: the same columns (maps through json.Marshal), a bufio.Writer over the file,
@@ -60,7 +55,7 @@ func BenchmarkThroughput(b *testing.B) {
 		if err := errors.Join(w.Error(), bw.Flush(), f.Sync()); err != nil {
 			b.Fatal(err)
 		}
-		reportThroughput(b, start)
+		adapterstest.ReportThroughput(b, start)
 	})
 
 	b.Run("pipeline", func(b *testing.B) {
@@ -68,19 +63,6 @@ func BenchmarkThroughput(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		start := time.Now()
-		for i := range b.N {
-			p.LogAssignment(*evs[i%len(evs)].Assignment)
-		}
-		if err := p.Close(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		reportThroughput(b, start)
-		b.StopTimer()
-		if st := p.Stats(); st.Delivered != uint64(b.N) {
-			b.Fatalf("delivered %d of %d", st.Delivered, b.N)
-		}
+		adapterstest.BenchmarkPipeline(b, p, evs)
 	})
 }

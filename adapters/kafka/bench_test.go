@@ -24,10 +24,6 @@ const (
 
 func benchEvents() []batching.Event { return adapterstest.SizedEvents("bench", 4096, benchSize) }
 
-func reportThroughput(b *testing.B, start time.Time) {
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
-}
-
 // BenchmarkThroughput compares events/s through the adapter's pipeline with kafka-go used directly the
 // simplest way: json.Marshal each event, WriteMessages in batches of the same size, same writer settings.
 func BenchmarkThroughput(b *testing.B) {
@@ -85,7 +81,7 @@ func benchRaw(b *testing.B, partitions int32, preencoded bool) {
 			msgs = make([]kafkago.Message, 0, benchBatch)
 		}
 	}
-	reportThroughput(b, start)
+	adapterstest.ReportThroughput(b, start)
 }
 
 // benchPipeline logs every event through the adapter's pipeline (blocking mode, so nothing is dropped)
@@ -98,19 +94,5 @@ func benchPipeline(b *testing.B, partitions int32, concurrency int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	evs := benchEvents()
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for i := range b.N {
-		p.LogAssignment(*evs[i%len(evs)].Assignment)
-	}
-	if err := p.Close(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	reportThroughput(b, start)
-	b.StopTimer()
-	if st := p.Stats(); st.Delivered != uint64(b.N) {
-		b.Fatalf("delivered %d of %d: %+v", st.Delivered, b.N, st)
-	}
+	adapterstest.BenchmarkPipeline(b, p, benchEvents())
 }
