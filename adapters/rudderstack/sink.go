@@ -49,7 +49,7 @@ func NewSink(cfg Config) (*Sink, error) {
 		BatchSize:    parts.Settings.BatchSize,
 		Transport:    parts.Transport,
 		Logger:       parts.Logger,
-		Callback:     callback{parts.Exporter},
+		Callback:     trackexport.Callback[analytics.Message]{Exporter: parts.Exporter, ID: messageID},
 		RetryAfter:   trackexport.NoWait,
 		// No multi-node proxy: no RS-* routing headers, and no cluster-info lookups.
 		NoProxySupport: true,
@@ -95,13 +95,7 @@ func (c libraryClient) Enqueue(m trackexport.Message) error {
 
 func (c libraryClient) Close() error { return c.c.Close() }
 
-// callback routes the library's answers to the exporter by messageId.
-type callback struct{ exp *trackexport.Exporter }
-
-func (c callback) Success(m analytics.Message) { c.exp.Success(messageID(m)) }
-
-func (c callback) Failure(m analytics.Message, err error) { c.exp.Failure(messageID(m), err) }
-
+// messageID is the messageId of a message the library hands back to its Callback.
 func messageID(m analytics.Message) string {
 	switch t := m.(type) {
 	case analytics.Track:

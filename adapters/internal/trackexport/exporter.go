@@ -196,3 +196,17 @@ func (x *Exporter) Close(ctx context.Context) error {
 			context.Cause(ctx))
 	}
 }
+
+// Callback is a library Callback (Success(M), Failure(M, error)) for the library's message type M. It
+// routes the library's answers to the exporter by messageId.
+type Callback[M any] struct {
+	Exporter *Exporter
+	// ID extracts the messageId from a library message.
+	ID func(M) string
+}
+
+// Success is called by the library when the message was accepted by the service.
+func (c Callback[M]) Success(m M) { c.Exporter.Success(c.ID(m)) }
+
+// Failure is called by the library when the message could not be delivered.
+func (c Callback[M]) Failure(m M, err error) { c.Exporter.Failure(c.ID(m), err) }
