@@ -133,6 +133,16 @@ type PartialError struct {
 	Failed map[int]error
 }
 
+// Error names how many events failed and the cause of the first of them (by index).
 func (e *PartialError) Error() string {
-	return fmt.Sprintf("%d event(s) of the batch failed", len(e.Failed))
+	first := -1
+	for i := range e.Failed {
+		if first < 0 || i < first {
+			first = i
+		}
+	}
+	if first < 0 {
+		return "0 events of the batch failed"
+	}
+	return fmt.Sprintf("%d event(s) of the batch failed; event %d: %v", len(e.Failed), first, e.Failed[first])
 }
