@@ -4,8 +4,11 @@ import "math"
 
 // Action is one candidate action with its attributes. Numeric values that are NaN or ±Inf count as missing.
 type Action struct {
-	Key         string
-	Numeric     map[string]float64
+	// Key is the action key: it selects the action's coefficients and feeds its shard.
+	Key string
+	// Numeric holds the action's numeric attributes, read by actionNumericCoefficients.
+	Numeric map[string]float64
+	// Categorical holds the action's categorical attributes, read by actionCategoricalCoefficients.
 	Categorical map[string]string
 }
 
