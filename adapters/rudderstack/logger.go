@@ -10,9 +10,9 @@ const DefaultExportConcurrency = 4
 
 // NewLogger returns a ready pipeline delivering to a [Sink] built from cfg: its LogAssignment and
 // LogBanditAction never block and never do I/O, and its Flush, Close and Stats account for every event.
-// opts configure the pipeline; they apply after this adapter's defaults: the name "rudderstack" and
-// [DefaultExportConcurrency] exports at a time. Keep cfg.BatchSize at or above the pipeline's batch size
-// (both default to [batching.DefaultBatchSize]) so that each pipeline batch leaves in one request.
+// opts configure the pipeline; they apply after this adapter's defaults: the name "rudderstack",
+// [DefaultExportConcurrency] exports at a time and batches of [DefaultBatchSize]. Keep cfg.BatchSize at
+// or above the pipeline's batch size so that each pipeline batch leaves in one request.
 func NewLogger(cfg Config, opts ...batching.Option) (*batching.Processor, error) {
 	sink, err := NewSink(cfg)
 	if err != nil {
@@ -21,6 +21,7 @@ func NewLogger(cfg Config, opts ...batching.Option) (*batching.Processor, error)
 	defaults := []batching.Option{
 		batching.WithName("rudderstack"),
 		batching.WithExportConcurrency(DefaultExportConcurrency),
+		batching.WithBatchSize(DefaultBatchSize),
 	}
 	return batching.New(sink, append(defaults, opts...)...), nil
 }
