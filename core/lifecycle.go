@@ -96,9 +96,10 @@ func pollerOptions(cfg Config, logger *slog.Logger) cdn.PollerOptions {
 	}
 }
 
-// step is one poll round, run on the poller goroutine.
+// step is one poll round, run on the poller goroutine. The round's statistics and its configuration
+// change become visible together.
 func (l *lifecycle) step(ctx context.Context) error {
-	changed, err := l.refresh(ctx)
+	next, info, err := l.refresh(ctx)
 	if ctx.Err() != nil {
 		return err // stopping: not a failure worth recording
 	}
@@ -114,7 +115,7 @@ func (l *lifecycle) step(ctx context.Context) error {
 		l.stats.Failures++
 		l.stats.ConsecutiveFailures++
 		l.stats.LastError, l.stats.LastErrorAt = err, now
-	case changed:
+	case next != nil:
 		l.stats.Updates++
 	default:
 		l.stats.Unchanged++
@@ -123,7 +124,15 @@ func (l *lifecycle) step(ctx context.Context) error {
 		l.stats.ConsecutiveFailures = 0
 		l.stats.LastSuccess = now
 	}
+	if next != nil {
+		l.installLocked(next, info)
+	}
 	l.mu.Unlock()
+	if next != nil {
+		l.logger.LogAttrs(ctx, slog.LevelInfo, "eppokit: configuration updated",
+			slog.String("environment", info.Environment), slog.Int("flags", info.Flags),
+			slog.Int("bandits", info.Bandits), slog.String("etag", info.ETag))
+	}
 	if err == nil && l.fetchOne {
 		l.stopPoll() // DisablePolling: one successful round is all we wanted
 	}
@@ -144,14 +153,16 @@ func (c *Client) swapConfiguration(cfg *Configuration) {
 		c.config.Store(cfg)
 		return
 	}
-	c.lifecycle.install(cfg, infoFor(cfg, SourceManual, c.now()))
-}
-
-// install serves cfg from now on and queues the change for the listeners. Installs are serialized so
-// listeners see every change once, in order, with matching old and new descriptions.
-func (l *lifecycle) install(cfg *Configuration, info ConfigurationInfo) {
+	l := c.lifecycle
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.installLocked(cfg, infoFor(cfg, SourceManual, c.now()))
+}
+
+// installLocked serves cfg from now on and queues the change for the listeners. Installs are
+// serialized by l.mu, which the caller holds, so listeners see every change once, in order, with
+// matching old and new descriptions.
+func (l *lifecycle) installLocked(cfg *Configuration, info ConfigurationInfo) {
 	old := l.info
 	l.client.config.Store(cfg)
 	l.info = info

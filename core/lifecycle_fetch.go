@@ -23,15 +23,16 @@ type cdnState struct {
 // errNotModifiedUnknown reports a 304 for a resource this client does not hold (its state was reset).
 var errNotModifiedUnknown = errors.New("eppokit: CDN answered 304 for bandit models this client does not hold")
 
-// refresh fetches the flags and, when needed, the bandit models, and installs a new configuration if
-// anything changed. Nothing is installed unless every request of the round succeeded and parsed: the
+// refresh fetches the flags and, when needed, the bandit models, and returns the configuration to
+// install (with its description), or nil when nothing changed. Nothing is installed unless every request of the round succeeded and parsed: the
 // last good configuration keeps serving. After a failure the remembered ETags are dropped so the next
 // round downloads everything again instead of being told "not modified".
-func (l *lifecycle) refresh(ctx context.Context) (changed bool, err error) {
+func (l *lifecycle) refresh(ctx context.Context) (*Configuration, ConfigurationInfo, error) {
 	s := &l.cdn
+	var none ConfigurationInfo
 	resp, err := l.fetcher.FetchFlags(ctx)
 	if err != nil {
-		return false, err
+		return nil, none, err
 	}
 	cfg, flagsETag, flagsSum := s.last, s.flagsETag, s.flagsSum
 	flagsChanged := false
@@ -40,7 +41,7 @@ func (l *lifecycle) refresh(ctx context.Context) (changed bool, err error) {
 			cfg, err = NewConfiguration(resp.Body, nil)
 			if err != nil {
 				l.fetcher.ResetETags()
-				return false, fmt.Errorf("eppokit: flags configuration from the CDN rejected; the previous one keeps serving: %w", err)
+				return nil, none, fmt.Errorf("eppokit: flags configuration from the CDN rejected; the previous one keeps serving: %w", err)
 			}
 			flagsChanged, flagsSum = true, sum
 		}
@@ -48,16 +49,16 @@ func (l *lifecycle) refresh(ctx context.Context) (changed bool, err error) {
 	}
 	if !flagsChanged && !s.banditsLag {
 		s.flagsETag = flagsETag
-		return false, nil
+		return nil, none, nil
 	}
 
 	models, banditsETag, err := l.banditsFor(ctx, cfg)
 	if err != nil {
 		l.fetcher.ResetETags()
-		return false, err
+		return nil, none, err
 	}
 	if !flagsChanged && models == s.models {
-		return false, nil // still lagging; nothing new to serve
+		return nil, none, nil // still lagging; nothing new to serve
 	}
 	cfg = cfg.withBandits(models)
 
@@ -65,11 +66,7 @@ func (l *lifecycle) refresh(ctx context.Context) (changed bool, err error) {
 		banditsLag: models != nil && lagging(models, cfg.ReferencedBanditVersions())}
 	info := infoFor(cfg, SourceCDN, l.client.now())
 	info.ETag, info.BanditsETag = flagsETag, banditsETag
-	l.install(cfg, info)
-	l.logger.LogAttrs(ctx, slog.LevelInfo, "eppokit: configuration updated",
-		slog.String("environment", info.Environment), slog.Int("flags", info.Flags),
-		slog.Int("bandits", info.Bandits), slog.String("etag", info.ETag))
-	return true, nil
+	return cfg, info, nil
 }
 
 // banditsFor returns the bandit models to serve with flags cfg: none when the flags reference no
