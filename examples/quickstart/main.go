@@ -1,32 +1,39 @@
-// Command quickstart evaluates the bundled configuration for a set of subjects, offline.
+// Command quickstart is eppokit's offline demo: it evaluates a population of subjects against the bundled
+// configuration (flags of every type and a contextual bandit), logs the exposures through dedupe and the
+// batching pipeline into CSV files, and prints the splits, where the files are, and the pipeline's Stats.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 
-	"github.com/eppokit/eppokit/core"
+	"github.com/eppokit/eppokit/adapters/csv"
+	"github.com/eppokit/eppokit/batching"
+	"github.com/eppokit/eppokit/dedupe"
+	"github.com/eppokit/eppokit/examples/internal/demo"
 )
 
 func main() {
-	flags, err := os.ReadFile("testdata/sdk-test-data/ufc/flags-v1.json")
+	opts := demo.RegisterFlags(10000)
+	out := flag.String("out", filepath.Join(os.TempDir(), "eppokit-quickstart"), "directory for the CSV files (replaced)")
+	flag.Parse()
+
+	// Start from empty files so that the counts describe this run.
+	for _, name := range []string{csv.DefaultAssignmentFile, csv.DefaultBanditFile} {
+		os.Remove(filepath.Join(*out, name))
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		demo.Fail("%v", err)
+	}
+	// Dedupe (each subject logged once per variation), batching, then one CSV file per event kind.
+	logger, err := csv.NewLogger(*out, nil, batching.WithDedupe(dedupe.Options{Capacity: 100_000}))
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
+		demo.Fail("%v", err)
 	}
-	cfg, err := core.NewConfiguration(flags, nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
-	}
-	client, err := core.NewClient(core.Config{InitialConfiguration: cfg})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
-	}
-	for i := 0; i < 10; i++ {
-		subject := fmt.Sprintf("user-%d", i)
-		v, _ := client.GetStringAssignment("new-user-onboarding", subject, core.Attributes{"country": "US"}, "default")
-		fmt.Printf("%s\t%s\n", subject, v)
-	}
+	client := demo.Run(opts, logger)
+	fmt.Printf("exposures written to:\n  %s\n  %s\n\n",
+		filepath.Join(*out, csv.DefaultAssignmentFile), filepath.Join(*out, csv.DefaultBanditFile))
+	demo.Finish(client, logger, func() []batching.Stats { return []batching.Stats{logger.Stats()} })
 }

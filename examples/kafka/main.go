@@ -1,0 +1,35 @@
+// Command kafka ships exposures to Kafka: assignments to KAFKA_TOPIC (default eppo-assignments), bandit
+// actions to eppo-bandit-actions, keyed by subject, as JSON.
+//
+//	KAFKA_BROKERS=127.0.0.1:9092 go run ./examples/kafka -subjects 1000
+package main
+
+import (
+	"flag"
+	"os"
+	"strings"
+
+	"github.com/eppokit/eppokit/adapters/kafka"
+	"github.com/eppokit/eppokit/batching"
+	"github.com/eppokit/eppokit/dedupe"
+	"github.com/eppokit/eppokit/examples/internal/demo"
+)
+
+func main() {
+	opts := demo.RegisterFlags(1000)
+	flag.Parse()
+	brokers := strings.Split(demo.RequireEnv("KAFKA_BROKERS"), ",")
+	topic := os.Getenv("KAFKA_TOPIC")
+	if topic == "" {
+		topic = "eppo-assignments"
+	}
+	demo.CheckReachable("Kafka broker", brokers[0])
+
+	logger, err := kafka.NewLogger(brokers, []kafka.Option{kafka.WithTopic(topic)},
+		batching.WithDedupe(dedupe.Options{Capacity: 100_000}))
+	if err != nil {
+		demo.Fail("%v", err)
+	}
+	client := demo.Run(opts, logger)
+	demo.Finish(client, logger, func() []batching.Stats { return []batching.Stats{logger.Stats()} })
+}

@@ -1,0 +1,48 @@
+// Command multi ships every exposure to two sinks at once, a CSV file and Kafka, each with its own queue
+// and counters: a Kafka outage fills only Kafka's queue and never slows the CSV file or the assignments.
+//
+//	KAFKA_BROKERS=127.0.0.1:9092 go run ./examples/multi -out /tmp/eppokit-multi
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/eppokit/eppokit/adapters/csv"
+	"github.com/eppokit/eppokit/adapters/kafka"
+	"github.com/eppokit/eppokit/batching"
+	"github.com/eppokit/eppokit/dedupe"
+	"github.com/eppokit/eppokit/examples/internal/demo"
+)
+
+func main() {
+	opts := demo.RegisterFlags(1000)
+	out := flag.String("out", filepath.Join(os.TempDir(), "eppokit-multi"), "directory for the CSV files")
+	flag.Parse()
+	brokers := strings.Split(demo.RequireEnv("KAFKA_BROKERS"), ",")
+	topic := os.Getenv("KAFKA_TOPIC")
+	if topic == "" {
+		topic = "eppo-assignments"
+	}
+	demo.CheckReachable("Kafka broker", brokers[0])
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		demo.Fail("%v", err)
+	}
+
+	dedup := batching.WithDedupe(dedupe.Options{Capacity: 100_000})
+	toCSV, err := csv.NewLogger(*out, nil, dedup)
+	if err != nil {
+		demo.Fail("%v", err)
+	}
+	toKafka, err := kafka.NewLogger(brokers, []kafka.Option{kafka.WithTopic(topic)}, dedup)
+	if err != nil {
+		toCSV.Close(context.Background())
+		demo.Fail("%v", err)
+	}
+	both := batching.NewFanout(toCSV, toKafka)
+	client := demo.Run(opts, both)
+	demo.Finish(client, both, both.Stats)
+}
