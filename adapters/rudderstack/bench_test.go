@@ -7,7 +7,7 @@ import (
 	analytics "github.com/rudderlabs/analytics-go/v4"
 
 	"github.com/eppokit/eppokit/adapters/adapterstest"
-	"github.com/eppokit/eppokit/adapters/internal/analyticspeer"
+	"github.com/eppokit/eppokit/adapters/adapterstest/analyticspeer"
 	"github.com/eppokit/eppokit/adapters/internal/trackexport"
 )
 

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/eppokit/eppokit/adapters/adapterstest"
-	"github.com/eppokit/eppokit/adapters/internal/analyticspeer"
+	"github.com/eppokit/eppokit/adapters/adapterstest/analyticspeer"
 	"github.com/eppokit/eppokit/batching"
 )
 

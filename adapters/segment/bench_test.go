@@ -7,7 +7,7 @@ import (
 	analytics "github.com/segmentio/analytics-go/v3"
 
 	"github.com/eppokit/eppokit/adapters/adapterstest"
-	"github.com/eppokit/eppokit/adapters/internal/analyticspeer"
+	"github.com/eppokit/eppokit/adapters/adapterstest/analyticspeer"
 	"github.com/eppokit/eppokit/adapters/internal/trackexport"
 )
 
