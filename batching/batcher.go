@@ -107,14 +107,13 @@ func (p *Processor) runBatcher() {
 		}
 		select {
 		case <-poll.C:
+			p.reportIntakeDrops(&reported)
 		case <-linger.C:
 			seal()
 		case reply := <-p.flushes:
 			drain()
 			seal()
 			reply <- p.ids.nextBatch
-		case <-p.kick:
-			p.reportIntakeDrops(&reported)
 		case <-p.wake:
 		case <-wait:
 		case <-p.stop:

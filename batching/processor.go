@@ -29,7 +29,6 @@ type Processor struct {
 	closed  atomic.Bool
 	closing chan struct{} // closed when Close begins: unblocks blocking-mode senders
 	stop    chan struct{} // closed when Close begins: tells the batcher to drain and finish
-	kick    chan struct{} // intake drops wake the batcher to report them
 	wake    chan struct{} // a filling queue wakes the batcher before its next poll
 	wakeAt  int
 	flushes chan chan uint64
@@ -89,7 +88,6 @@ func New(sink Sink, opts ...Option) *Processor {
 		queue:         make(chan item, cfg.queueSize),
 		closing:       make(chan struct{}),
 		stop:          make(chan struct{}),
-		kick:          make(chan struct{}, 1),
 		wake:          make(chan struct{}, 1),
 		wakeAt:        max(cfg.queueSize/4, 1),
 		flushes:       make(chan chan uint64),
@@ -189,7 +187,8 @@ func (p *Processor) nudge() {
 	}
 }
 
-// refuse counts an intake drop and wakes the batcher, which reports it to hooks and logs.
+// refuse counts an intake drop. The batcher reports it to hooks and logs on its next poll: waking it here
+// would make the drop path pay for a goroutine wakeup.
 func (p *Processor) refuse(r reasonIndex, size int64) bool {
 	if size != 0 {
 		p.ctr.mem.Add(-size)
@@ -197,10 +196,6 @@ func (p *Processor) refuse(r reasonIndex, size int64) bool {
 	p.ctr.dropped[r].Add(1)
 	p.intakeDrops[r].Add(1)
 	p.intakeDropped.Add(1)
-	select {
-	case p.kick <- struct{}{}:
-	default:
-	}
 	return false
 }
 
