@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"time"
 
@@ -93,4 +94,21 @@ func CheckReachable(what, addr string) {
 		Fail("%s at %s is not reachable: %v", what, addr, err)
 	}
 	conn.Close()
+}
+
+// CheckURLReachable is CheckReachable for an http(s) URL.
+func CheckURLReachable(what, rawURL string) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		Fail("%s URL %q is not a valid URL", what, rawURL)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		port := "443"
+		if u.Scheme == "http" {
+			port = "80"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
+	}
+	CheckReachable(what, host)
 }
