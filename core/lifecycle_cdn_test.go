@@ -45,7 +45,7 @@ type fakeCDN struct {
 	release  chan struct{} // closed on cleanup: ends hung requests
 }
 
-func newFakeCDN(t *testing.T, flagsFile, banditsFile string) *fakeCDN {
+func newFakeCDN(t testing.TB, flagsFile, banditsFile string) *fakeCDN {
 	t.Helper()
 	f := &fakeCDN{release: make(chan struct{})}
 	f.setFlags(readFile(t, filepath.Join(ufcDir(t), flagsFile)), `"flags-1"`)
@@ -237,7 +237,7 @@ func (b *logBuffer) String() string {
 }
 
 // editJSON decodes doc, applies edit and re-encodes it.
-func editJSON(t *testing.T, doc []byte, edit func(m map[string]any)) []byte {
+func editJSON(t testing.TB, doc []byte, edit func(m map[string]any)) []byte {
 	t.Helper()
 	var m map[string]any
 	mustUnmarshal(t, doc, &m)

@@ -223,22 +223,19 @@ func TestLifecycleChangeAndListeners(t *testing.T) {
 	c, logs := newPollingClient(t, cdn, func(cfg *Config) { cfg.PollInterval = interval })
 	waitInit(t, c)
 
-	type call struct {
-		old, new ConfigurationInfo
-		requests int // flag requests the CDN had seen when the listener ran
-	}
+	type call struct{ old, new ConfigurationInfo }
 	var mu sync.Mutex
 	var calls []call
 	c.OnConfigurationChange(func(_, _ ConfigurationInfo) { panic("listener bug " + testAPIKey) })
 	c.OnConfigurationChange(func(old, new ConfigurationInfo) {
 		mu.Lock()
 		defer mu.Unlock()
-		calls = append(calls, call{old, new, len(cdn.seen(flagsPath))})
+		calls = append(calls, call{old, new})
 	})
 
 	changed := editJSON(t, cdn.flags, func(m map[string]any) { m["environment"] = map[string]any{"name": "Staging"} })
+	before := len(cdn.seen(flagsPath)) // requests recorded so far were answered from the old flags
 	cdn.setFlags(changed, `"flags-2"`)
-	before := len(cdn.seen(flagsPath))
 	eventually(t, "the listener", func() bool { mu.Lock(); defer mu.Unlock(); return len(calls) > 0 })
 	eventually(t, "two more polls", func() bool { return len(cdn.seen(flagsPath)) >= before+3 })
 
@@ -252,8 +249,15 @@ func TestLifecycleChangeAndListeners(t *testing.T) {
 		got.new.Environment != "Staging" || got.new.Source != SourceCDN {
 		t.Errorf("listener saw old %+v new %+v", got.old, got.new)
 	}
-	if got.requests > before+1 {
-		t.Errorf("the change was picked up after %d polls, want the first poll after it (within one interval)", got.requests-before)
+	// The first poll after the change (within one interval) downloaded it; every later poll sent its ETag.
+	after := cdn.seen(flagsPath)[before:]
+	for i, r := range after {
+		if want := map[bool]string{true: `"flags-1"`, false: `"flags-2"`}[i == 0]; r.ifNoneMatch != want {
+			t.Errorf("poll %d after the change sent If-None-Match %s, want %s", i+1, r.ifNoneMatch, want)
+		}
+	}
+	if s := c.Stats(); s.Failures != 0 || s.Updates != 2 {
+		t.Errorf("stats = %+v, want two updates and no failure", s)
 	}
 	if c.Configuration().Environment() != "Staging" {
 		t.Error("the new configuration is not served")
@@ -357,8 +361,11 @@ func TestLifecycleBanditFailureKeepsWholeConfiguration(t *testing.T) {
 	eventually(t, "the new flags", func() bool { return c.ConfigurationInfo().ETag == `"flags-2"` })
 }
 
-// TestLifecycleJitterSpreadsPolls starts 100 clients together and looks at the wait between each one's
-// first fetch and its first poll. Without jitter no wait could be shorter than the interval.
+// TestLifecycleJitterSpreadsPolls starts 100 clients together and looks at the time between each one's
+// first fetch and its first poll. That time is the jittered wait plus processing delays, which only
+// lengthen it: without jitter no client could poll again sooner than the interval, and with it none may
+// poll sooner than interval - jitter. Under heavy load delays grow, so the test asks only that a tenth
+// of the clients came back early (uniform jitter plus modest delays gives about half).
 func TestLifecycleJitterSpreadsPolls(t *testing.T) {
 	const (
 		clients  = 100
@@ -396,22 +403,22 @@ func TestLifecycleJitterSpreadsPolls(t *testing.T) {
 		return true
 	})
 	var gaps []time.Duration
-	short := 0
+	early := 0
 	for key, ts := range perClient() {
 		gap := ts[1].Sub(ts[0])
 		if gap < interval-jitter {
-			t.Errorf("%s waited %v, less than interval - jitter = %v", key, gap, interval-jitter)
+			t.Errorf("%s polled again after %v, sooner than interval - jitter = %v", key, gap, interval-jitter)
 		}
-		if gap < interval-jitter/3 {
-			short++
+		if gap < interval {
+			early++
 		}
 		gaps = append(gaps, gap)
 	}
 	slices.Sort(gaps)
-	if spread := gaps[len(gaps)-1] - gaps[0]; spread < jitter/2 || short < clients/4 {
-		t.Errorf("first polls spread over %v with %d of %d waits under %v (jitter %v): %v",
-			spread, short, clients, interval-jitter/3, jitter, gaps)
+	if early < clients/10 {
+		t.Errorf("only %d of %d clients polled again before the interval (%v): no jitter? %v", early, clients, interval, gaps)
 	}
+	t.Logf("%d of %d clients polled early; waits from %v to %v", early, clients, gaps[0], gaps[len(gaps)-1])
 }
 
 func TestLifecycleDisablePolling(t *testing.T) {
