@@ -527,3 +527,23 @@ func TestOfflineClientLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestWaitForInitializationEndsOnClose(t *testing.T) {
+	cdn := newFakeCDN(t, "flags-v1.json", "")
+	cdn.setFail(cdn.hang)
+	c, _ := newPollingClient(t, cdn, nil)
+	done := make(chan error, 1)
+	go func() { done <- c.WaitForInitialization(context.Background()) }()
+	eventually(t, "the fetch to hang", func() bool { return len(cdn.seen("")) == 1 })
+	if err := c.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("WaitForInitialization after Close = %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("WaitForInitialization still waiting after Close")
+	}
+}

@@ -113,48 +113,49 @@ func (r *relay) assignment(w http.ResponseWriter, req *http.Request) {
 // assign calls the getter for the requested type. Evaluation errors are not request errors: the
 // client answered with the default value, which is the expected result.
 func assign(c *core.Client, in assignmentRequest) (any, error) {
-	def := in.DefaultValue
-	bad := func(err error) (any, error) {
-		return nil, fmt.Errorf("defaultValue %s is not a valid %s: %w", def, in.AssignmentType, err)
-	}
+	f, s, a := in.Flag, in.SubjectKey, in.SubjectAttributes
+	var v any
+	var err error
 	switch in.AssignmentType {
 	case "STRING":
-		var d string
-		if err := json.Unmarshal(def, &d); err != nil {
-			return bad(err)
-		}
-		v, _ := c.GetStringAssignment(in.Flag, in.SubjectKey, in.SubjectAttributes, d)
-		return v, nil
+		v, err = typed(in.DefaultValue, func(d string) (string, error) { return c.GetStringAssignment(f, s, a, d) })
 	case "INTEGER":
-		var d float64
-		if err := json.Unmarshal(def, &d); err != nil || d != math.Trunc(d) || math.Abs(d) > 1<<53 {
-			return bad(errors.Join(err, errors.New("want an integer")))
-		}
-		v, _ := c.GetIntegerAssignment(in.Flag, in.SubjectKey, in.SubjectAttributes, int64(d))
-		return v, nil
+		v, err = typed(in.DefaultValue, func(d float64) (int64, error) {
+			if d != math.Trunc(d) || math.Abs(d) > 1<<53 {
+				return 0, errBadDefault
+			}
+			return c.GetIntegerAssignment(f, s, a, int64(d))
+		})
 	case "NUMERIC":
-		var d float64
-		if err := json.Unmarshal(def, &d); err != nil {
-			return bad(err)
-		}
-		v, _ := c.GetNumericAssignment(in.Flag, in.SubjectKey, in.SubjectAttributes, d)
-		return v, nil
+		v, err = typed(in.DefaultValue, func(d float64) (float64, error) { return c.GetNumericAssignment(f, s, a, d) })
 	case "BOOLEAN":
-		var d bool
-		if err := json.Unmarshal(def, &d); err != nil {
-			return bad(err)
-		}
-		v, _ := c.GetBooleanAssignment(in.Flag, in.SubjectKey, in.SubjectAttributes, d)
-		return v, nil
+		v, err = typed(in.DefaultValue, func(d bool) (bool, error) { return c.GetBooleanAssignment(f, s, a, d) })
 	case "JSON":
-		var d any
-		if err := json.Unmarshal(def, &d); err != nil {
-			return bad(err)
-		}
-		v, _ := c.GetJSONAssignment(in.Flag, in.SubjectKey, in.SubjectAttributes, d)
-		return v, nil
+		v, err = typed(in.DefaultValue, func(d any) (any, error) { return c.GetJSONAssignment(f, s, a, d) })
+	default:
+		return nil, fmt.Errorf("assignmentType %q is not one of STRING, INTEGER, NUMERIC, BOOLEAN, JSON", in.AssignmentType)
 	}
-	return nil, fmt.Errorf("assignmentType %q is not one of STRING, INTEGER, NUMERIC, BOOLEAN, JSON", in.AssignmentType)
+	if err != nil {
+		return nil, fmt.Errorf("defaultValue %s is not a valid %s: %w", in.DefaultValue, in.AssignmentType, err)
+	}
+	return v, nil
+}
+
+// errBadDefault rejects a default value that decodes but does not fit the type (1.5 as an INTEGER).
+var errBadDefault = errors.New("out of range for the type")
+
+// typed decodes the default value as D and evaluates with it. Only a default that does not decode (or
+// that get rejects with errBadDefault) is an error: an evaluation error still yields the default.
+func typed[D, V any](rawDefault json.RawMessage, get func(D) (V, error)) (any, error) {
+	var d D
+	if err := json.Unmarshal(rawDefault, &d); err != nil {
+		return nil, err
+	}
+	v, err := get(d)
+	if errors.Is(err, errBadDefault) {
+		return nil, err
+	}
+	return v, nil
 }
 
 // looseAttributes are attribute maps as the test runner sends them, possibly mistyped (spec §4.6).
