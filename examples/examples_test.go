@@ -53,7 +53,7 @@ func binary(t *testing.T, name string) string {
 			return
 		}
 		out, err := exec.Command("go", "build", "-o", binDir+string(os.PathSeparator),
-			"./quickstart", "./segment", "./rudderstack", "./kafka", "./multi").CombinedOutput()
+			"./quickstart", "./segment", "./rudderstack", "./kafka", "./multi", "./relay").CombinedOutput()
 		if err != nil {
 			buildErr = &buildError{err: err, out: string(out)}
 		}
@@ -275,6 +275,7 @@ func TestExamplesFailClearly(t *testing.T) {
 		{"kafka", []string{"KAFKA_BROKERS=127.0.0.1:1"}},
 		{"multi", []string{"KAFKA_BROKERS=127.0.0.1:1"}},
 		{"segment", []string{"SEGMENT_WRITE_KEY=k", "SEGMENT_ENDPOINT=http://127.0.0.1:1"}},
+		{"relay", nil},
 	}
 	for _, tc := range cases {
 		start := time.Now()
