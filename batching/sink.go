@@ -113,10 +113,12 @@ type RetryAfterError struct {
 	After time.Duration
 }
 
+// Error renders the failure and the wait asked for.
 func (e *RetryAfterError) Error() string {
 	return fmt.Sprintf("%v (retry after %s)", e.Err, e.After)
 }
 
+// Unwrap returns the transient failure.
 func (e *RetryAfterError) Unwrap() error { return e.Err }
 
 // RetryAfter returns a transient error that asks the pipeline to wait at least d before the next attempt.

@@ -39,6 +39,7 @@ type FlagError struct {
 	Detail string // optional cause, e.g. the configuration problem
 }
 
+// Error names the sentinel, the flag and the cause.
 func (e *FlagError) Error() string {
 	if e.Detail != "" {
 		return fmt.Sprintf("%v: flag %q: %s", e.Err, e.Flag, e.Detail)

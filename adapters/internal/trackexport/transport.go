@@ -39,6 +39,7 @@ type StatusError struct {
 	Body string
 }
 
+// Error renders the status and the start of the body.
 func (e *StatusError) Error() string {
 	msg := fmt.Sprintf("HTTP %d %s", e.Code, http.StatusText(e.Code))
 	if e.Body != "" {
@@ -55,7 +56,10 @@ func (e *StatusError) Transient() bool {
 // NetworkError is a request that got no answer: connection refused, reset, timed out.
 type NetworkError struct{ Err error }
 
+// Error names the network failure.
 func (e *NetworkError) Error() string { return "network: " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
 func (e *NetworkError) Unwrap() error { return e.Err }
 
 // Transport is the http.RoundTripper the adapters give their library. See the package documentation.
