@@ -37,7 +37,6 @@ func (p *Processor) runBatcher() {
 	linger.Stop()
 	var reported [numReasons]uint64
 	scratch := new(Event)
-	var it item // received into one variable: the batch copies the event, so it never escapes per event
 
 	seal := func() {
 		if cur != nil && len(cur.events) > 0 {
@@ -51,7 +50,6 @@ func (p *Processor) runBatcher() {
 		linger.Reset(p.cfg.linger)
 	}
 	add := func(it *item) {
-		p.dequeued.Add(1)
 		ev := Event{Kind: it.kind, Assignment: &it.a}
 		if it.kind == KindBandit {
 			ev.Assignment, ev.Bandit = nil, &it.b
@@ -83,19 +81,25 @@ func (p *Processor) runBatcher() {
 		}
 	}
 	drain := func() {
-		for range p.cfg.queueSize { // bounded, so flush, linger and stop requests are still served
-			select {
-			case it = <-p.queue:
-				add(&it)
-			default:
-				return
+		n := 0
+		for ; n < p.cfg.queueSize; n++ { // bounded, so flush, linger and stop requests are still served
+			it := p.queue.front()
+			if it == nil {
+				break
 			}
+			add(it) // the batch copies the event out of the slot
+			it.clear()
+			p.queue.pop()
+		}
+		if n > 0 {
+			p.queue.publishHead()
+			p.dequeued.Add(uint64(n))
+			p.signalRoom()
 		}
 	}
 
-	// The batcher polls the queue instead of sleeping on it: a receiver parked on the channel would make every
-	// send wake a goroutine, which costs the logging goroutine more than the rest of its work. Senders only
-	// kick the batcher when the queue is a quarter full.
+	// The batcher polls the queue instead of sleeping on it: waking a parked consumer on every send would
+	// cost the logging goroutine more than the rest of its work. Senders kick it once per quarter queue.
 	poll := time.NewTicker(min(pollInterval, p.cfg.linger))
 	defer poll.Stop()
 	for {

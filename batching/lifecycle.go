@@ -190,17 +190,16 @@ func (p *Processor) giveUp() {
 	p.mu.Unlock()
 	<-p.batcherDone // the batcher never waits on the sink, so this is quick
 	errDeadline := errors.New("batching: close deadline ended before delivery")
-	for {
-		select {
-		case it := <-p.queue:
-			p.dequeued.Add(1)
-			p.ctr.mem.Add(-it.size)
-			p.ctr.dropped[idxShutdown].Add(1)
-			continue
-		default:
-		}
-		break
+	// The batcher is gone, so this goroutine is now the queue's only consumer.
+	for it := p.queue.front(); it != nil; it = p.queue.front() {
+		p.ctr.mem.Add(-it.size)
+		it.clear()
+		p.queue.pop()
+		p.dequeued.Add(1)
+		p.ctr.dropped[idxShutdown].Add(1)
 	}
+	p.queue.publishHead()
+	p.signalRoom()
 	p.mu.Lock()
 	held := make([]*batch, 0, len(p.outstanding))
 	for _, b := range p.outstanding {

@@ -23,14 +23,19 @@ type Processor struct {
 	cache   *dedupe.Cache
 	ids     idSource
 
-	queue chan item
+	queue ring[item]
 	ctr   counters
 
-	closed  atomic.Bool
-	closing chan struct{} // closed when Close begins: unblocks blocking-mode senders
-	stop    chan struct{} // closed when Close begins: tells the batcher to drain and finish
-	wake    chan struct{} // a filling queue wakes the batcher before its next poll
-	wakeAt  int
+	closed   atomic.Bool
+	closing  chan struct{} // closed when Close begins: unblocks blocking-mode senders
+	stop     chan struct{} // closed when Close begins: tells the batcher to drain and finish
+	wake     chan struct{} // a filling queue wakes the batcher before its next poll
+	wakeMask uint64        // a sender whose queue position has these bits clear wakes the batcher
+
+	// Blocking mode: senders waiting for room count themselves in waiters and wait on *room, which the
+	// batcher closes (and replaces) after it freed slots.
+	waiters atomic.Int32
+	room    atomic.Pointer[chan struct{}]
 	flushes chan chan uint64
 	spare   chan *batch // settled batches whose storage the batcher may reuse
 
@@ -75,6 +80,15 @@ type item struct {
 	b    core.BanditEvent
 }
 
+// clear drops the slot's references so that a queued event's strings and maps are not kept alive.
+func (it *item) clear() {
+	if it.kind == KindBandit {
+		it.b = core.BanditEvent{}
+	} else {
+		it.a = core.AssignmentEvent{}
+	}
+}
+
 // New starts a pipeline that delivers to sink. A nil sink discards every event (counted delivered).
 func New(sink Sink, opts ...Option) *Processor {
 	if sink == nil {
@@ -85,11 +99,10 @@ func New(sink Sink, opts ...Option) *Processor {
 		cfg:           cfg,
 		sink:          sink,
 		ids:           newIDSource(),
-		queue:         make(chan item, cfg.queueSize),
 		closing:       make(chan struct{}),
 		stop:          make(chan struct{}),
 		wake:          make(chan struct{}, 1),
-		wakeAt:        max(cfg.queueSize/4, 1),
+		wakeMask:      wakeMask(cfg.queueSize),
 		flushes:       make(chan chan uint64),
 		spare:         make(chan *batch, cfg.concurrency+2),
 		outstanding:   make(map[uint64]*batch),
@@ -98,6 +111,9 @@ func New(sink Sink, opts ...Option) *Processor {
 		closeDone:     make(chan struct{}),
 		exportersDone: make(chan struct{}),
 	}
+	p.queue.init(cfg.queueSize)
+	room := make(chan struct{})
+	p.room.Store(&room)
 	p.logs.init(cfg.logger.With("sink", cfg.name), cfg.logInterval)
 	p.work = sync.NewCond(&p.mu)
 	p.enc, _ = sink.(Encoder)
@@ -141,42 +157,99 @@ func (p *Processor) TryLogBanditAction(e core.BanditEvent) bool {
 }
 
 func (p *Processor) offerAssignment(e *core.AssignmentEvent) bool {
-	it := item{kind: KindAssignment, size: assignmentSize(e), a: *e}
-	return p.offer(&it)
+	size := assignmentSize(e)
+	s, pos, ok := p.reserve(size)
+	if !ok {
+		return false
+	}
+	s.val.kind, s.val.size, s.val.a = KindAssignment, size, *e
+	p.commit(s, pos)
+	return true
 }
 
 func (p *Processor) offerBandit(e *core.BanditEvent) bool {
-	it := item{kind: KindBandit, size: banditSize(e), b: *e}
-	return p.offer(&it)
+	size := banditSize(e)
+	s, pos, ok := p.reserve(size)
+	if !ok {
+		return false
+	}
+	s.val.kind, s.val.size, s.val.b = KindBandit, size, *e
+	p.commit(s, pos)
+	return true
 }
 
-// offer is the whole hot path after dedupe: two atomic adds and a non-blocking channel send.
-func (p *Processor) offer(it *item) bool {
+// reserve is the whole hot path after dedupe: two atomic adds and a slot claimed with one CAS. The caller
+// writes the event straight into the slot (one copy) and commits it. A false result was counted as a drop.
+//
+// accepted is counted before the closed check, so that Close can wait until every sender that got past the
+// check has reached the queue (accepted = dequeued + intakeDropped).
+func (p *Processor) reserve(size int64) (*ringSlot[item], uint64, bool) {
 	p.ctr.accepted.Add(1)
 	if p.closed.Load() {
-		return p.refuse(idxClosed, 0)
+		return nil, 0, p.refuse(idxClosed, 0)
 	}
-	if p.ctr.mem.Add(it.size) > p.cfg.memoryLimit && !p.cfg.blocking {
-		return p.refuse(idxMemoryLimit, it.size)
+	if p.ctr.mem.Add(size) > p.cfg.memoryLimit && !p.cfg.blocking {
+		return nil, 0, p.refuse(idxMemoryLimit, size)
 	}
-	select {
-	case p.queue <- *it:
-		if len(p.queue) >= p.wakeAt {
-			p.nudge()
-		}
-		return true
-	default:
+	if s, pos, ok := p.queue.reserve(); ok {
+		return s, pos, true
 	}
 	p.nudge()
 	if !p.cfg.blocking {
-		return p.refuse(idxQueueFull, it.size)
+		return nil, 0, p.refuse(idxQueueFull, size)
 	}
-	select {
-	case p.queue <- *it:
-		return true
-	case <-p.closing:
-		return p.refuse(idxClosed, it.size)
+	return p.reserveBlocking(size)
+}
+
+// reserveBlocking waits for a free slot (blocking mode) until Close begins.
+func (p *Processor) reserveBlocking(size int64) (*ringSlot[item], uint64, bool) {
+	for {
+		// Load the channel and announce the wait before the retry: a batcher that frees a slot after the
+		// retry saw the ring full also sees waiters > 0 and closes this channel (or a newer one).
+		room := *p.room.Load()
+		p.waiters.Add(1)
+		s, pos, ok := p.queue.reserve()
+		if !ok {
+			p.nudge()
+			select {
+			case <-room:
+			case <-p.closing:
+				p.waiters.Add(-1)
+				return nil, 0, p.refuse(idxClosed, size)
+			}
+		}
+		p.waiters.Add(-1)
+		if ok {
+			return s, pos, true
+		}
 	}
+}
+
+// commit publishes a filled slot and, every so many positions, wakes the batcher before its next poll.
+func (p *Processor) commit(s *ringSlot[item], pos uint64) {
+	p.queue.commit(s, pos)
+	if pos&p.wakeMask == p.wakeMask {
+		p.nudge()
+	}
+}
+
+// wakeMask makes every n-th sender wake the batcher, n being the power of two nearest below a quarter of
+// the queue: the batcher then drains a quarter-full queue instead of waiting for its poll.
+func wakeMask(queueSize int) uint64 {
+	n := uint64(1)
+	for n*2 <= uint64(max(queueSize/4, 1)) {
+		n *= 2
+	}
+	return n - 1
+}
+
+// signalRoom wakes the blocking-mode senders waiting for a free slot; only the batcher calls it.
+func (p *Processor) signalRoom() {
+	if p.waiters.Load() == 0 {
+		return
+	}
+	next := make(chan struct{})
+	close(*p.room.Swap(&next))
 }
 
 // nudge wakes the batcher without waiting.
@@ -216,7 +289,7 @@ func (p *Processor) Stats() Stats {
 	s.Pending = s.Accepted - settled
 	s.Retried = p.ctr.retried.Load()
 	s.Batches = p.ctr.batches.Load()
-	s.QueueDepth = len(p.queue)
+	s.QueueDepth = p.queue.Len()
 	s.InFlight = int(max(p.ctr.inFlight.Load(), 0))
 	s.MemoryBytes = max(p.ctr.mem.Load(), 0)
 	s.HookPanics = p.ctr.hookPanics.Load()
