@@ -2,7 +2,9 @@ package dedupe
 
 import (
 	"hash/maphash"
+	"math/bits"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eppokit/eppokit/core"
@@ -72,37 +74,53 @@ type Stats struct {
 
 // Cache is a bounded, sharded, concurrency-safe exposure cache. Create it with [New]; the zero value is not
 // usable. All methods may be called from many goroutines.
+//
+// Each shard is a lock plus a set-associative table: a key hashes to one bucket of up to [bucketWays]
+// entries, and a full bucket evicts one of its own entries with CLOCK (second chance). A hit is decided
+// without the lock, from one atomic word per entry; misses and changes take the shard lock.
 type Cache struct {
 	seed     maphash.Seed
 	shift    uint // 64 - log2(len(shards))
 	shards   []shard
+	hits     hitCounter
 	capacity int
 	ttl      int64 // nanoseconds; 0 means no expiry
 	now      func() time.Time
+}
+
+// bucketWays is the associativity: a bucket's fingerprints fill one cache line.
+const bucketWays = 8
+
+// bucket holds up to ways entries. fps and at are read without the lock; everything else is guarded by the
+// shard lock.
+type bucket struct {
+	// fps holds, per way, a fingerprint of the whole exposure (kind, flag, subject, v1, v2), or 0 when the
+	// way is empty. One word carries key and value together, so a lock-free reader racing with an eviction
+	// can never pair one key with another key's value.
+	fps  [bucketWays]atomic.Uint64
+	at   [bucketWays]atomic.Int64 // when the entry's event was logged (unix ns), kept only with a TTL
+	ref  atomic.Uint32            // CLOCK second-chance bits, one per way; hits set them without the lock
+	hand uint8
+	ways uint8
+	keys [bucketWays]uint64 // key hash (kind, flag, subject) per way
+	ents [bucketWays]entry
 }
 
 // entry is one remembered exposure. Strings are shared with the event, never copied.
 type entry struct {
 	flag, subject string
 	v1, v2        string
-	hash          uint64
-	loggedAt      int64  // unix nanoseconds, kept only when a TTL is set
 	gen           uint32 // bumped on every write, so a late rollback cannot undo a newer decision
 	kind          Kind
-	ref           bool // CLOCK second-chance bit
-	used          bool
 }
 
 type shard struct {
-	mu    sync.Mutex
-	index map[uint64]int32
-	slots []entry
-	free  []int32
-	hand  int
-	limit int
+	mu      sync.Mutex
+	buckets []bucket
+	held    int
 
-	hits, misses, changes, expirations, evictions, refused uint64
-	_                                                      [40]byte // keep neighbouring shards' locks off this cache line
+	misses, changes, expirations, evictions, refused uint64
+	_                                                [64]byte // keep neighbouring shards' locks off this cache line
 }
 
 // New returns an empty cache configured by opts.
@@ -131,32 +149,66 @@ func New(opts Options) *Cache {
 	c.shift = 64 - bits
 	per := capacity / n
 	for i := range c.shards {
-		c.shards[i].limit = per
-		c.shards[i].index = make(map[uint64]int32, min(per, 64))
+		c.shards[i].init(per)
 	}
 	return c
 }
 
-// hashKey mixes both strings and the key space; collisions are resolved by comparing the stored strings.
-func (c *Cache) hashKey(kind Kind, flag, subject string) uint64 {
-	h := maphash.String(c.seed, flag)
-	h = (h ^ uint64(kind)) * 0x9E3779B97F4A7C15
-	return h ^ maphash.String(c.seed, subject)
+// init splits the shard's capacity exactly over buckets of at most bucketWays entries.
+func (s *shard) init(capacity int) {
+	nb := (capacity + bucketWays - 1) / bucketWays
+	s.buckets = make([]bucket, nb)
+	for j := range s.buckets {
+		w := capacity / nb
+		if j < capacity%nb {
+			w++
+		}
+		s.buckets[j].ways = uint8(w)
+	}
 }
 
-func (c *Cache) shardFor(h uint64) *shard {
-	if c.shift == 64 {
-		return &c.shards[0]
+// Hashes: each string is hashed alone (no separator can be forged) and the results are combined with a
+// 64×64→128-bit multiply. Collisions between keys are resolved by comparing the stored strings; the
+// exposure fingerprint decides lock-free hits alone, so a false hit needs a 64-bit collision inside one
+// bucket (about 8 in 2^64 per lookup).
+func (c *Cache) keyHash(kind Kind, flag, subject string) uint64 {
+	return mix(maphash.String(c.seed, flag)+uint64(kind), maphash.String(c.seed, subject))
+}
+
+func (c *Cache) fingerprint(key uint64, v1, v2 string) uint64 {
+	fp := mix(key, mix(maphash.String(c.seed, v1), maphash.String(c.seed, v2)^0x9E3779B97F4A7C15))
+	if fp == 0 {
+		fp = 1 // 0 marks an empty way
 	}
-	return &c.shards[h>>c.shift]
+	return fp
+}
+
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a^0xa0761d6478bd642f, b^0xe7037ed1a0b428db)
+	return hi ^ lo ^ b
+}
+
+// locate returns the shard and bucket of a key: the shard from the hash's top bits, the bucket from its low
+// 32 bits (multiply-shift, so bucket counts need not be powers of two).
+func (c *Cache) locate(key uint64) (*shard, *bucket) {
+	s := &c.shards[0]
+	if c.shift < 64 {
+		s = &c.shards[key>>c.shift]
+	}
+	j := (key & 0xFFFFFFFF) * uint64(len(s.buckets)) >> 32
+	return s, &s.buckets[j]
 }
 
 // reservation remembers what an admission overwrote so that a refused offer can put it back.
 type reservation struct {
-	slot   int32
+	b      *bucket
+	way    int
 	gen    uint32
+	fp     uint64
 	hadOld bool
 	old    entry
+	oldFP  uint64
+	oldAt  int64
 }
 
 // Admit makes the dedupe decision for one event and, when the event must be logged, calls offer to pass it
@@ -166,23 +218,29 @@ type reservation struct {
 //
 // For assignments v1 and v2 are the allocation and variation keys; for bandits, the bandit key and action.
 func (c *Cache) Admit(kind Kind, flag, subject, v1, v2 string, offer func() bool) Decision {
-	h := c.hashKey(kind, flag, subject)
-	s := c.shardFor(h)
+	key := c.keyHash(kind, flag, subject)
+	fp := c.fingerprint(key, v1, v2)
+	s, b := c.locate(key)
 	var now int64
 	if c.ttl > 0 {
 		now = c.now().UnixNano()
 	}
+	if b.hit(fp, now, c.ttl) {
+		c.hits.add()
+		return Suppressed
+	}
 	s.mu.Lock()
-	d, r := s.reserve(c, h, kind, flag, subject, v1, v2, now)
+	d, r := s.reserve(c, b, key, fp, kind, flag, subject, v1, v2, now)
 	s.mu.Unlock()
 	if d == Suppressed {
+		c.hits.add()
 		return d
 	}
 	accepted := false
 	defer func() {
 		if !accepted {
 			s.mu.Lock()
-			s.rollback(h, r)
+			s.rollback(r)
 			s.mu.Unlock()
 		}
 	}()
@@ -191,6 +249,36 @@ func (c *Cache) Admit(kind Kind, flag, subject, v1, v2 string, offer func() bool
 		return Refused
 	}
 	return d
+}
+
+// hit reports, without the lock, whether the bucket holds this exact exposure unexpired, and marks it
+// referenced. It writes nothing when the entry is already marked, so hot keys do not bounce cache lines
+// between cores.
+func (b *bucket) hit(fp uint64, now, ttl int64) bool {
+	for w := range b.fps {
+		if b.fps[w].Load() != fp {
+			continue
+		}
+		if ttl > 0 && now-b.at[w].Load() >= ttl {
+			return false
+		}
+		if bit := uint32(1) << w; b.ref.Load()&bit == 0 {
+			b.ref.Or(bit)
+		}
+		return true
+	}
+	return false
+}
+
+// find returns the way holding the key, or -1. The caller holds the shard lock.
+func (b *bucket) find(key uint64, kind Kind, flag, subject string) int {
+	for w := range int(b.ways) {
+		e := &b.ents[w]
+		if b.keys[w] == key && b.fps[w].Load() != 0 && e.kind == kind && e.flag == flag && e.subject == subject {
+			return w
+		}
+	}
+	return -1
 }
 
 // AdmitAssignment is [Cache.Admit] for an assignment event.
@@ -205,19 +293,19 @@ func (c *Cache) AdmitBandit(e *core.BanditEvent, offer func() bool) Decision {
 
 // Seen reports whether the exposure is currently marked (and not expired) without changing anything.
 func (c *Cache) Seen(kind Kind, flag, subject, v1, v2 string) bool {
-	h := c.hashKey(kind, flag, subject)
-	s := c.shardFor(h)
+	key := c.keyHash(kind, flag, subject)
+	s, b := c.locate(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i, ok := s.index[h]
-	if !ok {
+	w := b.find(key, kind, flag, subject)
+	if w < 0 {
 		return false
 	}
-	e := &s.slots[i]
-	if e.kind != kind || e.flag != flag || e.subject != subject || e.v1 != v1 || e.v2 != v2 {
+	e := &b.ents[w]
+	if e.v1 != v1 || e.v2 != v2 {
 		return false
 	}
-	return c.ttl == 0 || c.now().UnixNano()-e.loggedAt < c.ttl
+	return c.ttl == 0 || c.now().UnixNano()-b.at[w].Load() < c.ttl
 }
 
 // Len returns the number of keys held.
@@ -226,7 +314,7 @@ func (c *Cache) Len() int {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		n += len(s.index)
+		n += s.held
 		s.mu.Unlock()
 	}
 	return n
@@ -234,112 +322,98 @@ func (c *Cache) Len() int {
 
 // Stats returns a snapshot of the counters, summed over shards.
 func (c *Cache) Stats() Stats {
-	st := Stats{Capacity: c.capacity}
+	st := Stats{Capacity: c.capacity, Hits: c.hits.sum()}
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		st.Hits += s.hits
 		st.Misses += s.misses
 		st.Changes += s.changes
 		st.Expirations += s.expirations
 		st.Evictions += s.evictions
 		st.Refused += s.refused
-		st.Entries += len(s.index)
+		st.Entries += s.held
 		s.mu.Unlock()
 	}
 	return st
 }
 
 // reserve decides under the shard lock and, unless suppressed, writes the new value at once.
-func (s *shard) reserve(c *Cache, h uint64, kind Kind, flag, subject, v1, v2 string, now int64) (Decision, reservation) {
-	if i, ok := s.index[h]; ok {
-		e := &s.slots[i]
-		if e.kind == kind && e.flag == flag && e.subject == subject {
-			expired := c.ttl > 0 && now-e.loggedAt >= c.ttl
-			if !expired && e.v1 == v1 && e.v2 == v2 {
-				s.hits++
-				e.ref = true
-				return Suppressed, reservation{}
-			}
-			r := reservation{slot: i, hadOld: true, old: *e}
-			d := LoggedChanged
-			if expired {
-				s.expirations++
-				s.misses++
-				d = LoggedNew
-			} else {
-				s.changes++
-			}
-			e.v1, e.v2, e.loggedAt, e.ref = v1, v2, now, true
-			e.gen++
-			r.gen = e.gen
-			return d, r
+func (s *shard) reserve(c *Cache, b *bucket, key, fp uint64, kind Kind, flag, subject, v1, v2 string, now int64) (Decision, reservation) {
+	if w := b.find(key, kind, flag, subject); w >= 0 {
+		e := &b.ents[w]
+		expired := c.ttl > 0 && now-b.at[w].Load() >= c.ttl
+		if !expired && e.v1 == v1 && e.v2 == v2 {
+			return Suppressed, reservation{} // logged by a concurrent call since the lock-free look
 		}
-		// A 64-bit hash collision between different keys: the newcomer takes the slot. The old key may be
-		// logged once more later, a duplicate rather than a loss.
-		r := reservation{slot: i, hadOld: true, old: *e}
-		s.misses++
-		s.write(i, h, kind, flag, subject, v1, v2, now)
-		r.gen = s.slots[i].gen
-		return LoggedNew, r
+		r := reservation{b: b, way: w, fp: fp, hadOld: true, old: *e, oldFP: b.fps[w].Load(), oldAt: b.at[w].Load()}
+		d := LoggedChanged
+		if expired {
+			s.expirations++
+			s.misses++
+			d = LoggedNew
+		} else {
+			s.changes++
+		}
+		e.v1, e.v2 = v1, v2
+		r.gen = b.write(w, key, fp, now)
+		return d, r
 	}
 	s.misses++
-	i := s.alloc()
-	s.index[h] = i
-	s.write(i, h, kind, flag, subject, v1, v2, now)
-	return LoggedNew, reservation{slot: i, gen: s.slots[i].gen}
+	w := s.victim(b)
+	b.ents[w] = entry{flag: flag, subject: subject, v1: v1, v2: v2, gen: b.ents[w].gen, kind: kind}
+	return LoggedNew, reservation{b: b, way: w, fp: fp, gen: b.write(w, key, fp, now)}
 }
 
-func (s *shard) write(i int32, h uint64, kind Kind, flag, subject, v1, v2 string, now int64) {
-	e := &s.slots[i]
-	gen := e.gen + 1
-	*e = entry{flag: flag, subject: subject, v1: v1, v2: v2, hash: h, loggedAt: now, gen: gen, kind: kind, ref: true, used: true}
+// write finishes an entry whose strings are in place: the fingerprint is stored last, so a lock-free reader
+// that sees it also sees the timestamp.
+func (b *bucket) write(w int, key, fp uint64, now int64) uint32 {
+	b.ents[w].gen++
+	b.keys[w] = key
+	b.at[w].Store(now)
+	b.ref.Or(1 << w)
+	b.fps[w].Store(fp)
+	return b.ents[w].gen
 }
 
-// alloc returns a free slot, evicting with CLOCK when the shard is full.
-func (s *shard) alloc() int32 {
-	if n := len(s.free); n > 0 {
-		i := s.free[n-1]
-		s.free = s.free[:n-1]
-		return i
-	}
-	if len(s.slots) < s.limit {
-		s.slots = append(s.slots, entry{})
-		return int32(len(s.slots) - 1)
+// victim returns an empty way of b, or evicts one with CLOCK: a referenced way loses its mark and is
+// passed over once.
+func (s *shard) victim(b *bucket) int {
+	for w := range int(b.ways) {
+		if b.fps[w].Load() == 0 {
+			s.held++
+			return w
+		}
 	}
 	for {
-		if s.hand >= len(s.slots) {
-			s.hand = 0
-		}
-		e := &s.slots[s.hand]
-		i := int32(s.hand)
-		s.hand++
-		if e.ref {
-			e.ref = false
+		w := int(b.hand)
+		b.hand = uint8((w + 1) % int(b.ways))
+		if bit := uint32(1) << w; b.ref.Load()&bit != 0 {
+			b.ref.And(^bit)
 			continue
 		}
-		delete(s.index, e.hash)
-		e.used = false
 		s.evictions++
-		return i
+		return w
 	}
 }
 
-// rollback undoes a reservation whose event was refused, unless a newer decision already overwrote the slot.
-func (s *shard) rollback(h uint64, r reservation) {
+// rollback undoes a reservation whose event was refused, unless a newer decision already overwrote the way.
+func (s *shard) rollback(r reservation) {
 	s.refused++
-	e := &s.slots[r.slot]
-	if !e.used || e.gen != r.gen || e.hash != h {
+	b := r.b
+	e := &b.ents[r.way]
+	if e.gen != r.gen || b.fps[r.way].Load() != r.fp {
 		return
 	}
+	gen := e.gen + 1
 	if r.hadOld {
-		gen := e.gen + 1
 		*e = r.old
 		e.gen = gen
+		b.at[r.way].Store(r.oldAt)
+		b.fps[r.way].Store(r.oldFP)
 		return
 	}
-	delete(s.index, h)
-	gen := e.gen + 1
+	b.fps[r.way].Store(0)
 	*e = entry{gen: gen}
-	s.free = append(s.free, r.slot)
+	b.ref.And(^(uint32(1) << r.way))
+	s.held--
 }

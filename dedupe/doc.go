@@ -10,6 +10,7 @@
 // [AssignmentAcceptor]); a refused or panicking downstream leaves the key unmarked so that the next call logs
 // again. The cache never holds a lock while the downstream logger runs.
 //
-// Memory is bounded by [Options.Capacity]; the least recently useful entries are evicted with a CLOCK
-// (second chance) policy per shard.
+// Memory is bounded by [Options.Capacity]. Each shard is a set-associative table: a key belongs to one bucket
+// of up to eight entries, and a full bucket evicts one of them with a CLOCK (second chance) policy, so a miss
+// costs no scan and no map maintenance. A repeated exposure is recognised without taking a lock.
 package dedupe
