@@ -76,8 +76,9 @@ type Stats struct {
 // usable. All methods may be called from many goroutines.
 //
 // Each shard is a lock plus a set-associative table: a key hashes to one bucket of up to [bucketWays]
-// entries, and a full bucket evicts one of its own entries with CLOCK (second chance). A hit is decided
-// without the lock, from one atomic word per entry; misses and changes take the shard lock.
+// entries, and a full bucket evicts one of its own entries with CLOCK (second chance). Entries are
+// fingerprints, not the events' strings: an entry costs a fixed ~18 bytes and keeps no event alive. A hit is
+// decided without the lock, from one atomic word; misses and changes take the shard lock.
 type Cache struct {
 	seed     maphash.Seed
 	shift    uint // 64 - log2(len(shards))
@@ -88,35 +89,31 @@ type Cache struct {
 	now      func() time.Time
 }
 
-// bucketWays is the associativity: a bucket's fingerprints fill one cache line.
-const bucketWays = 8
+// bucketWays is the associativity, chosen so that a bucket is two cache lines: the fingerprints and CLOCK
+// state that every call reads, and the key tags and generations that misses read.
+const bucketWays = 7
 
-// bucket holds up to ways entries. fps and at are read without the lock; everything else is guarded by the
-// shard lock.
 type bucket struct {
-	// fps holds, per way, a fingerprint of the whole exposure (kind, flag, subject, v1, v2), or 0 when the
-	// way is empty. One word carries key and value together, so a lock-free reader racing with an eviction
-	// can never pair one key with another key's value.
+	// fps holds, per way, a 64-bit fingerprint of the whole exposure (kind, flag, subject, v1, v2), or 0 when
+	// the way is empty. One word carries key and value together, so a lock-free reader racing with an
+	// eviction can never pair one key with another key's value. Two different exposures are confused only
+	// if their fingerprints collide inside one bucket: about 7 in 2^64 per lookup.
 	fps  [bucketWays]atomic.Uint64
-	at   [bucketWays]atomic.Int64 // when the entry's event was logged (unix ns), kept only with a TTL
-	ref  atomic.Uint32            // CLOCK second-chance bits, one per way; hits set them without the lock
+	ref  atomic.Uint32 // CLOCK second-chance bits, one per way; hits set them without the lock
 	hand uint8
 	ways uint8
-	keys [bucketWays]uint64 // key hash (kind, flag, subject) per way
-	ents [bucketWays]entry
-}
+	_    [2]byte
 
-// entry is one remembered exposure. Strings are shared with the event, never copied.
-type entry struct {
-	flag, subject string
-	v1, v2        string
-	gen           uint32 // bumped on every write, so a late rollback cannot undo a newer decision
-	kind          Kind
+	// Guarded by the shard lock.
+	keys [bucketWays]uint32 // a tag of the key hash (kind, flag, subject); a tag collision only costs a duplicate
+	gens [bucketWays]uint32 // bumped on every write, so a late rollback cannot undo a newer decision
+	_    [8]byte
 }
 
 type shard struct {
 	mu      sync.Mutex
 	buckets []bucket
+	at      []atomic.Int64 // per way (bucket*bucketWays+way), when its event was logged; only with a TTL
 	held    int
 
 	misses, changes, expirations, evictions, refused uint64
@@ -147,15 +144,18 @@ func New(opts Options) *Cache {
 		bits++
 	}
 	c.shift = 64 - bits
-	per := capacity / n
-	for i := range c.shards {
-		c.shards[i].init(per)
+	for i := range c.shards { // the first capacity%n shards take one more, so the split is exact
+		per := capacity / n
+		if i < capacity%n {
+			per++
+		}
+		c.shards[i].init(per, c.ttl > 0)
 	}
 	return c
 }
 
 // init splits the shard's capacity exactly over buckets of at most bucketWays entries.
-func (s *shard) init(capacity int) {
+func (s *shard) init(capacity int, ttl bool) {
 	nb := (capacity + bucketWays - 1) / bucketWays
 	s.buckets = make([]bucket, nb)
 	for j := range s.buckets {
@@ -165,12 +165,13 @@ func (s *shard) init(capacity int) {
 		}
 		s.buckets[j].ways = uint8(w)
 	}
+	if ttl {
+		s.at = make([]atomic.Int64, nb*bucketWays)
+	}
 }
 
 // Hashes: each string is hashed alone (no separator can be forged) and the results are combined with a
-// 64×64→128-bit multiply. Collisions between keys are resolved by comparing the stored strings; the
-// exposure fingerprint decides lock-free hits alone, so a false hit needs a 64-bit collision inside one
-// bucket (about 8 in 2^64 per lookup).
+// 64×64→128-bit multiply.
 func (c *Cache) keyHash(kind Kind, flag, subject string) uint64 {
 	return mix(maphash.String(c.seed, flag)+uint64(kind), maphash.String(c.seed, subject))
 }
@@ -188,25 +189,41 @@ func mix(a, b uint64) uint64 {
 	return hi ^ lo ^ b
 }
 
-// locate returns the shard and bucket of a key: the shard from the hash's top bits, the bucket from its low
-// 32 bits (multiply-shift, so bucket counts need not be powers of two).
-func (c *Cache) locate(key uint64) (*shard, *bucket) {
+// slot addresses one way of one bucket of one shard.
+type slot struct {
+	s   *shard
+	b   *bucket
+	idx int // bucket index in the shard
+}
+
+// locate returns the slot of a key: the shard from the hash's top bits, the bucket from its low 32 bits
+// (multiply-shift, so bucket counts need not be powers of two).
+func (c *Cache) locate(key uint64) slot {
 	s := &c.shards[0]
 	if c.shift < 64 {
 		s = &c.shards[key>>c.shift]
 	}
-	j := (key & 0xFFFFFFFF) * uint64(len(s.buckets)) >> 32
-	return s, &s.buckets[j]
+	j := int((key & 0xFFFFFFFF) * uint64(len(s.buckets)) >> 32)
+	return slot{s: s, b: &s.buckets[j], idx: j}
 }
+
+// loggedAt returns when way w's event was logged (0 without a TTL).
+func (l slot) loggedAt(w int) int64 {
+	if l.s.at == nil {
+		return 0
+	}
+	return l.s.at[l.idx*bucketWays+w].Load()
+}
+
+// keyTag is the part of the key hash kept per way; the bucket index already fixes the low bits.
+func keyTag(key uint64) uint32 { return uint32(key >> 32) }
 
 // reservation remembers what an admission overwrote so that a refused offer can put it back.
 type reservation struct {
-	b      *bucket
 	way    int
 	gen    uint32
 	fp     uint64
 	hadOld bool
-	old    entry
 	oldFP  uint64
 	oldAt  int64
 }
@@ -220,18 +237,18 @@ type reservation struct {
 func (c *Cache) Admit(kind Kind, flag, subject, v1, v2 string, offer func() bool) Decision {
 	key := c.keyHash(kind, flag, subject)
 	fp := c.fingerprint(key, v1, v2)
-	s, b := c.locate(key)
+	l := c.locate(key)
 	var now int64
 	if c.ttl > 0 {
 		now = c.now().UnixNano()
 	}
-	if b.hit(fp, now, c.ttl) {
+	if l.hit(fp, now, c.ttl) {
 		c.hits.add()
 		return Suppressed
 	}
-	s.mu.Lock()
-	d, r := s.reserve(c, b, key, fp, kind, flag, subject, v1, v2, now)
-	s.mu.Unlock()
+	l.s.mu.Lock()
+	d, r := l.reserve(c, key, fp, now)
+	l.s.mu.Unlock()
 	if d == Suppressed {
 		c.hits.add()
 		return d
@@ -239,9 +256,9 @@ func (c *Cache) Admit(kind Kind, flag, subject, v1, v2 string, offer func() bool
 	accepted := false
 	defer func() {
 		if !accepted {
-			s.mu.Lock()
-			s.rollback(r)
-			s.mu.Unlock()
+			l.s.mu.Lock()
+			l.rollback(r)
+			l.s.mu.Unlock()
 		}
 	}()
 	accepted = offer()
@@ -254,12 +271,13 @@ func (c *Cache) Admit(kind Kind, flag, subject, v1, v2 string, offer func() bool
 // hit reports, without the lock, whether the bucket holds this exact exposure unexpired, and marks it
 // referenced. It writes nothing when the entry is already marked, so hot keys do not bounce cache lines
 // between cores.
-func (b *bucket) hit(fp uint64, now, ttl int64) bool {
+func (l slot) hit(fp uint64, now, ttl int64) bool {
+	b := l.b
 	for w := range b.fps {
 		if b.fps[w].Load() != fp {
 			continue
 		}
-		if ttl > 0 && now-b.at[w].Load() >= ttl {
+		if ttl > 0 && now-l.loggedAt(w) >= ttl {
 			return false
 		}
 		if bit := uint32(1) << w; b.ref.Load()&bit == 0 {
@@ -271,10 +289,10 @@ func (b *bucket) hit(fp uint64, now, ttl int64) bool {
 }
 
 // find returns the way holding the key, or -1. The caller holds the shard lock.
-func (b *bucket) find(key uint64, kind Kind, flag, subject string) int {
+func (b *bucket) find(key uint64) int {
+	tag := keyTag(key)
 	for w := range int(b.ways) {
-		e := &b.ents[w]
-		if b.keys[w] == key && b.fps[w].Load() != 0 && e.kind == kind && e.flag == flag && e.subject == subject {
+		if b.keys[w] == tag && b.fps[w].Load() != 0 {
 			return w
 		}
 	}
@@ -294,18 +312,16 @@ func (c *Cache) AdmitBandit(e *core.BanditEvent, offer func() bool) Decision {
 // Seen reports whether the exposure is currently marked (and not expired) without changing anything.
 func (c *Cache) Seen(kind Kind, flag, subject, v1, v2 string) bool {
 	key := c.keyHash(kind, flag, subject)
-	s, b := c.locate(key)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	w := b.find(key, kind, flag, subject)
-	if w < 0 {
-		return false
+	fp := c.fingerprint(key, v1, v2)
+	l := c.locate(key)
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	for w := range int(l.b.ways) {
+		if l.b.fps[w].Load() == fp {
+			return c.ttl == 0 || c.now().UnixNano()-l.loggedAt(w) < c.ttl
+		}
 	}
-	e := &b.ents[w]
-	if e.v1 != v1 || e.v2 != v2 {
-		return false
-	}
-	return c.ttl == 0 || c.now().UnixNano()-b.at[w].Load() < c.ttl
+	return false
 }
 
 // Len returns the number of keys held.
@@ -338,14 +354,15 @@ func (c *Cache) Stats() Stats {
 }
 
 // reserve decides under the shard lock and, unless suppressed, writes the new value at once.
-func (s *shard) reserve(c *Cache, b *bucket, key, fp uint64, kind Kind, flag, subject, v1, v2 string, now int64) (Decision, reservation) {
-	if w := b.find(key, kind, flag, subject); w >= 0 {
-		e := &b.ents[w]
-		expired := c.ttl > 0 && now-b.at[w].Load() >= c.ttl
-		if !expired && e.v1 == v1 && e.v2 == v2 {
+func (l slot) reserve(c *Cache, key, fp uint64, now int64) (Decision, reservation) {
+	s, b := l.s, l.b
+	if w := b.find(key); w >= 0 {
+		old := b.fps[w].Load()
+		expired := c.ttl > 0 && now-l.loggedAt(w) >= c.ttl
+		if !expired && old == fp {
 			return Suppressed, reservation{} // logged by a concurrent call since the lock-free look
 		}
-		r := reservation{b: b, way: w, fp: fp, hadOld: true, old: *e, oldFP: b.fps[w].Load(), oldAt: b.at[w].Load()}
+		r := reservation{way: w, fp: fp, hadOld: true, oldFP: old, oldAt: l.loggedAt(w)}
 		d := LoggedChanged
 		if expired {
 			s.expirations++
@@ -354,33 +371,37 @@ func (s *shard) reserve(c *Cache, b *bucket, key, fp uint64, kind Kind, flag, su
 		} else {
 			s.changes++
 		}
-		e.v1, e.v2 = v1, v2
-		r.gen = b.write(w, key, fp, now)
+		r.gen = l.write(w, key, fp, now)
 		return d, r
 	}
 	s.misses++
-	w := s.victim(b)
-	b.ents[w] = entry{flag: flag, subject: subject, v1: v1, v2: v2, gen: b.ents[w].gen, kind: kind}
-	return LoggedNew, reservation{b: b, way: w, fp: fp, gen: b.write(w, key, fp, now)}
+	w := l.victim()
+	return LoggedNew, reservation{way: w, fp: fp, gen: l.write(w, key, fp, now)}
 }
 
-// write finishes an entry whose strings are in place: the fingerprint is stored last, so a lock-free reader
-// that sees it also sees the timestamp.
-func (b *bucket) write(w int, key, fp uint64, now int64) uint32 {
-	b.ents[w].gen++
-	b.keys[w] = key
-	b.at[w].Store(now)
-	b.ref.Or(1 << w)
+// write marks way w with the exposure. The fingerprint is stored last, so a lock-free reader that sees it
+// also sees the timestamp.
+func (l slot) write(w int, key, fp uint64, now int64) uint32 {
+	b := l.b
+	b.gens[w]++
+	b.keys[w] = keyTag(key)
+	if l.s.at != nil {
+		l.s.at[l.idx*bucketWays+w].Store(now)
+	}
+	if bit := uint32(1) << w; b.ref.Load()&bit == 0 {
+		b.ref.Or(bit)
+	}
 	b.fps[w].Store(fp)
-	return b.ents[w].gen
+	return b.gens[w]
 }
 
-// victim returns an empty way of b, or evicts one with CLOCK: a referenced way loses its mark and is
-// passed over once.
-func (s *shard) victim(b *bucket) int {
+// victim returns an empty way of the bucket, or evicts one with CLOCK: a referenced way loses its mark and
+// is passed over once.
+func (l slot) victim() int {
+	b := l.b
 	for w := range int(b.ways) {
 		if b.fps[w].Load() == 0 {
-			s.held++
+			l.s.held++
 			return w
 		}
 	}
@@ -391,29 +412,27 @@ func (s *shard) victim(b *bucket) int {
 			b.ref.And(^bit)
 			continue
 		}
-		s.evictions++
+		l.s.evictions++
 		return w
 	}
 }
 
 // rollback undoes a reservation whose event was refused, unless a newer decision already overwrote the way.
-func (s *shard) rollback(r reservation) {
+func (l slot) rollback(r reservation) {
+	s, b := l.s, l.b
 	s.refused++
-	b := r.b
-	e := &b.ents[r.way]
-	if e.gen != r.gen || b.fps[r.way].Load() != r.fp {
+	if b.gens[r.way] != r.gen || b.fps[r.way].Load() != r.fp {
 		return
 	}
-	gen := e.gen + 1
+	b.gens[r.way]++
 	if r.hadOld {
-		*e = r.old
-		e.gen = gen
-		b.at[r.way].Store(r.oldAt)
+		if s.at != nil {
+			s.at[l.idx*bucketWays+r.way].Store(r.oldAt)
+		}
 		b.fps[r.way].Store(r.oldFP)
 		return
 	}
 	b.fps[r.way].Store(0)
-	*e = entry{gen: gen}
 	b.ref.And(^(uint32(1) << r.way))
 	s.held--
 }

@@ -154,3 +154,40 @@ func TestShardCount(t *testing.T) {
 		}
 	}
 }
+
+// TestCapacitySplitExactly fills caches whose capacity is not a multiple of the bucket size: every shard's
+// buckets together must hold exactly its share, so that a full cache holds Capacity entries, never more.
+func TestCapacitySplitExactly(t *testing.T) {
+	for _, tc := range []struct{ capacity, shards int }{{1, 1}, {6, 1}, {13, 1}, {100, 4}, {1001, 8}, {77, 0}} {
+		c := New(Options{Capacity: tc.capacity, Shards: tc.shards})
+		for i := range 50 * tc.capacity {
+			c.Admit(KindAssignment, "f", fmt.Sprint("s", i), "a", "A", accept)
+		}
+		if st := c.Stats(); st.Entries != tc.capacity {
+			t.Errorf("capacity %d over %d shards: %d entries after many distinct keys, want %d",
+				tc.capacity, tc.shards, st.Entries, tc.capacity)
+		}
+	}
+}
+
+// TestHitsCountedAcrossGoroutines checks that lock-free hits from many goroutines all reach Stats.
+func TestHitsCountedAcrossGoroutines(t *testing.T) {
+	c := New(Options{})
+	c.Admit(KindAssignment, "f", "s", "a", "A", accept)
+	const goroutines, each = 16, 1000
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for range each {
+				if d := c.Admit(KindAssignment, "f", "s", "a", "A", accept); d != Suppressed {
+					t.Errorf("duplicate decided %s", d)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if st := c.Stats(); st.Hits != goroutines*each || st.Misses != 1 {
+		t.Fatalf("stats %+v, want %d hits and 1 miss", st, goroutines*each)
+	}
+}
