@@ -80,6 +80,13 @@ type item struct {
 	b    core.BanditEvent
 }
 
+// spareBatches sizes the pool of settled batches kept for reuse: enough to cover the batches one drain of a
+// full queue seals, so that a burst does not allocate fresh batch storage (and feed the GC, whose write
+// barriers then slow the logging goroutines). The pool holds emptied storage only, never events.
+func spareBatches(cfg config) int {
+	return cfg.concurrency + 2 + min((cfg.queueSize+cfg.batchSize-1)/cfg.batchSize, 64)
+}
+
 // clear drops the slot's references so that a queued event's strings and maps are not kept alive.
 func (it *item) clear() {
 	if it.kind == KindBandit {
@@ -104,7 +111,7 @@ func New(sink Sink, opts ...Option) *Processor {
 		wake:          make(chan struct{}, 1),
 		wakeMask:      wakeMask(cfg.queueSize),
 		flushes:       make(chan chan uint64),
-		spare:         make(chan *batch, cfg.concurrency+2),
+		spare:         make(chan *batch, spareBatches(cfg)),
 		outstanding:   make(map[uint64]*batch),
 		settled:       make(chan struct{}),
 		batcherDone:   make(chan struct{}),
