@@ -164,29 +164,26 @@ func (p *Processor) TryLogBanditAction(e core.BanditEvent) bool {
 }
 
 func (p *Processor) offerAssignment(e *core.AssignmentEvent) bool {
-	size := assignmentSize(e)
-	s, pos, ok := p.reserve(size)
-	if !ok {
-		return false
+	s, pos, ok := p.reserve(assignmentSize(e))
+	if ok {
+		s.val.kind, s.val.a = KindAssignment, *e
+		p.commit(s, pos)
 	}
-	s.val.kind, s.val.size, s.val.a = KindAssignment, size, *e
-	p.commit(s, pos)
-	return true
+	return ok
 }
 
 func (p *Processor) offerBandit(e *core.BanditEvent) bool {
-	size := banditSize(e)
-	s, pos, ok := p.reserve(size)
-	if !ok {
-		return false
+	s, pos, ok := p.reserve(banditSize(e))
+	if ok {
+		s.val.kind, s.val.b = KindBandit, *e
+		p.commit(s, pos)
 	}
-	s.val.kind, s.val.size, s.val.b = KindBandit, size, *e
-	p.commit(s, pos)
-	return true
+	return ok
 }
 
 // reserve is the whole hot path after dedupe: two atomic adds and a slot claimed with one CAS. The caller
 // writes the event straight into the slot (one copy) and commits it. A false result was counted as a drop.
+// The slot comes back with its size estimate set.
 //
 // accepted is counted before the closed check, so that Close can wait until every sender that got past the
 // check has reached the queue (accepted = dequeued + intakeDropped).
@@ -199,6 +196,7 @@ func (p *Processor) reserve(size int64) (*ringSlot[item], uint64, bool) {
 		return nil, 0, p.refuse(idxMemoryLimit, size)
 	}
 	if s, pos, ok := p.queue.reserve(); ok {
+		s.val.size = size
 		return s, pos, true
 	}
 	p.nudge()
@@ -227,6 +225,7 @@ func (p *Processor) reserveBlocking(size int64) (*ringSlot[item], uint64, bool) 
 		}
 		p.waiters.Add(-1)
 		if ok {
+			s.val.size = size
 			return s, pos, true
 		}
 	}
