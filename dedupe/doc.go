@@ -11,6 +11,12 @@
 // again. The cache never holds a lock while the downstream logger runs.
 //
 // Memory is bounded by [Options.Capacity]. Each shard is a set-associative table: a key belongs to one bucket
-// of up to eight entries, and a full bucket evicts one of them with a CLOCK (second chance) policy, so a miss
+// of up to seven entries, and a full bucket evicts one of them with a CLOCK (second chance) policy, so a miss
 // costs no scan and no map maintenance. A repeated exposure is recognised without taking a lock.
+//
+// Entries are 64-bit fingerprints of the whole exposure, not its strings, so the cache keeps no event alive
+// and costs a fixed ~18 bytes per entry. The price is stated plainly: a different exposure whose fingerprint
+// equals one of the seven in its bucket would be suppressed, about 7 in 2^64 per lookup (for a billion
+// exposures a day, once in several billion years). A collision between key tags only ever logs an extra
+// duplicate.
 package dedupe
