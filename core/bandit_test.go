@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"testing"
 )
 
@@ -107,6 +108,7 @@ func TestBanditDegradedPaths(t *testing.T) {
 func TestBanditPanickingLogger(t *testing.T) {
 	c := loadClient(t, "bandit-flags-v1.json", "bandit-models-v1.json")
 	c.banditLogger = panickingLogger{}
+	c.logger = slog.New(slog.DiscardHandler)
 	got := 0
 	for i := 0; i < 50; i++ {
 		if r, _ := c.GetBanditAction("banner_bandit_flag", fmt.Sprint("p", i), ContextAttributes{}, someActions(), "default"); r.Action != nil {

@@ -415,8 +415,15 @@ func TestLifecycleJitterSpreadsPolls(t *testing.T) {
 		gaps = append(gaps, gap)
 	}
 	slices.Sort(gaps)
-	if early < clients/10 {
-		t.Errorf("only %d of %d clients polled again before the interval (%v): no jitter? %v", early, clients, interval, gaps)
+	// Without jitter no client could come back before the interval. Scheduling delays on a loaded machine
+	// only ever lengthen waits, so the statistical spread is checked with an injected random source and fake
+	// timers in internal/cdn (100 pollers); here it is enough that jitter reached the wire at all, and that
+	// the client hands the poller the configured jitter.
+	if early == 0 {
+		t.Errorf("no client of %d polled again before the interval (%v): no jitter? %v", clients, interval, gaps)
+	}
+	if got := pollerOptions(Config{PollInterval: interval, PollJitter: jitter}, logger).Jitter; got != jitter {
+		t.Errorf("poller jitter = %v, want %v", got, jitter)
 	}
 	t.Logf("%d of %d clients polled early; waits from %v to %v", early, clients, gaps[0], gaps[len(gaps)-1])
 }
