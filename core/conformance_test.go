@@ -70,51 +70,42 @@ func assignAny(t *testing.T, c *Client, vt, flagKey, subject string, attrs Attri
 	t.Helper()
 	switch vt {
 	case "STRING":
-		var def string
-		mustUnmarshal(t, rawDefault, &def)
-		v, d, _ := c.GetStringAssignmentDetails(flagKey, subject, attrs, def)
-		if plain, _ := c.GetStringAssignment(flagKey, subject, attrs, def); plain != v {
-			t.Errorf("%s: plain getter %q differs from details getter %q", subject, plain, v)
-		}
-		return v, d
+		return both(t, c.GetStringAssignmentDetails, c.GetStringAssignment, flagKey, subject, attrs, decode[string](t, rawDefault))
 	case "INTEGER":
-		var def float64
-		mustUnmarshal(t, rawDefault, &def)
-		v, d, _ := c.GetIntegerAssignmentDetails(flagKey, subject, attrs, int64(def))
-		if plain, _ := c.GetIntegerAssignment(flagKey, subject, attrs, int64(def)); plain != v {
-			t.Errorf("%s: plain getter %d differs from details getter %d", subject, plain, v)
-		}
-		return v, d
+		def := int64(decode[float64](t, rawDefault)) // the files write some integer defaults as floats
+		return both(t, c.GetIntegerAssignmentDetails, c.GetIntegerAssignment, flagKey, subject, attrs, def)
 	case "NUMERIC":
-		var def float64
-		mustUnmarshal(t, rawDefault, &def)
-		v, d, _ := c.GetNumericAssignmentDetails(flagKey, subject, attrs, def)
-		if plain, _ := c.GetNumericAssignment(flagKey, subject, attrs, def); plain != v {
-			t.Errorf("%s: plain getter %v differs from details getter %v", subject, plain, v)
-		}
-		return v, d
+		return both(t, c.GetNumericAssignmentDetails, c.GetNumericAssignment, flagKey, subject, attrs, decode[float64](t, rawDefault))
 	case "BOOLEAN":
-		var def bool
-		mustUnmarshal(t, rawDefault, &def)
-		v, d, _ := c.GetBooleanAssignmentDetails(flagKey, subject, attrs, def)
-		if plain, _ := c.GetBooleanAssignment(flagKey, subject, attrs, def); plain != v {
-			t.Errorf("%s: plain getter %v differs from details getter %v", subject, plain, v)
-		}
-		return v, d
+		return both(t, c.GetBooleanAssignmentDetails, c.GetBooleanAssignment, flagKey, subject, attrs, decode[bool](t, rawDefault))
 	case "JSON":
-		var def any
-		mustUnmarshal(t, rawDefault, &def)
-		v, d, _ := c.GetJSONAssignmentDetails(flagKey, subject, attrs, def)
+		v, d := both(t, c.GetJSONAssignmentDetails, c.GetJSONAssignment, flagKey, subject, attrs, decode[any](t, rawDefault))
 		b, _ := c.GetJSONBytesAssignment(flagKey, subject, attrs, rawDefault)
-		var fromBytes any
-		mustUnmarshal(t, b, &fromBytes)
-		if !reflect.DeepEqual(fromBytes, v) {
+		if fromBytes := decode[any](t, b); !reflect.DeepEqual(fromBytes, v) {
 			t.Errorf("%s: JSON bytes getter %s disagrees with parsed getter %v", subject, b, v)
 		}
 		return v, d
 	}
 	t.Fatalf("unknown variationType %q", vt)
 	return nil, EvaluationDetails{}
+}
+
+// both calls a Details getter and its plain twin, checks they agree, and returns the value and details.
+func both[T any](t *testing.T, details func(string, string, Attributes, T) (T, EvaluationDetails, error),
+	plain func(string, string, Attributes, T) (T, error), flagKey, subject string, attrs Attributes, def T) (any, EvaluationDetails) {
+	t.Helper()
+	v, d, _ := details(flagKey, subject, attrs, def)
+	if p, _ := plain(flagKey, subject, attrs, def); !reflect.DeepEqual(p, v) {
+		t.Errorf("%s: plain getter %v differs from details getter %v", subject, p, v)
+	}
+	return v, d
+}
+
+func decode[T any](t *testing.T, raw []byte) T {
+	t.Helper()
+	var v T
+	mustUnmarshal(t, raw, &v)
+	return v
 }
 
 // compareDetails compares every field of the expected evaluationDetails object with ours, as JSON values.
