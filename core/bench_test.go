@@ -37,8 +37,12 @@ func BenchmarkMD5Baseline(b *testing.B) {
 	_ = sink
 }
 
-func BenchmarkGetStringAssignment(b *testing.B) {
+func BenchmarkGetStringAssignment(b *testing.B) { benchmarkAssignment(b, nil) }
+
+// benchmarkAssignment measures GetStringAssignment on the sharded allocation, with logger if non-nil.
+func benchmarkAssignment(b *testing.B, logger AssignmentLogger) {
 	c := loadClient(b, "flags-v1.json", "")
+	c.assignLogger = logger
 	attrs := benchAttributes()
 	subject := experimentSubject(b, c, attrs)
 	b.ReportAllocs()
@@ -70,18 +74,7 @@ type discardLogger struct{}
 func (discardLogger) LogAssignment(AssignmentEvent) {}
 func (discardLogger) LogBanditAction(BanditEvent)   {}
 
-func BenchmarkGetStringAssignmentWithLogger(b *testing.B) {
-	c := loadClient(b, "flags-v1.json", "")
-	c.assignLogger = discardLogger{}
-	attrs := benchAttributes()
-	subject := experimentSubject(b, c, attrs)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.GetStringAssignment("new-user-onboarding", subject, attrs, "default"); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkGetStringAssignmentWithLogger(b *testing.B) { benchmarkAssignment(b, discardLogger{}) }
 
 func BenchmarkNewConfiguration(b *testing.B) {
 	data := readFile(b, ufcDir(b)+"/flags-v1.json")

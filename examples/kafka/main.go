@@ -6,8 +6,6 @@ package main
 
 import (
 	"flag"
-	"os"
-	"strings"
 
 	"github.com/eppokit/eppokit/adapters/kafka"
 	"github.com/eppokit/eppokit/batching"
@@ -18,12 +16,7 @@ import (
 func main() {
 	opts := demo.RegisterFlags(1000)
 	flag.Parse()
-	brokers := strings.Split(demo.RequireEnv("KAFKA_BROKERS"), ",")
-	topic := os.Getenv("KAFKA_TOPIC")
-	if topic == "" {
-		topic = "eppo-assignments"
-	}
-	demo.CheckReachable("Kafka broker", brokers[0])
+	brokers, topic := demo.KafkaEnv()
 
 	logger, err := kafka.NewLogger(brokers, []kafka.Option{kafka.WithTopic(topic)},
 		batching.WithDedupe(dedupe.Options{Capacity: 100_000}))

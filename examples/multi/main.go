@@ -9,7 +9,6 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/eppokit/eppokit/adapters/csv"
 	"github.com/eppokit/eppokit/adapters/kafka"
@@ -22,12 +21,7 @@ func main() {
 	opts := demo.RegisterFlags(1000)
 	out := flag.String("out", filepath.Join(os.TempDir(), "eppokit-multi"), "directory for the CSV files")
 	flag.Parse()
-	brokers := strings.Split(demo.RequireEnv("KAFKA_BROKERS"), ",")
-	topic := os.Getenv("KAFKA_TOPIC")
-	if topic == "" {
-		topic = "eppo-assignments"
-	}
-	demo.CheckReachable("Kafka broker", brokers[0])
+	brokers, topic := demo.KafkaEnv()
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		demo.Fail("%v", err)
 	}

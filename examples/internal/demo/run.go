@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/eppokit/eppokit/batching"
@@ -111,4 +112,16 @@ func CheckURLReachable(what, rawURL string) {
 		host = net.JoinHostPort(u.Hostname(), port)
 	}
 	CheckReachable(what, host)
+}
+
+// KafkaEnv reads KAFKA_BROKERS (required, comma-separated) and KAFKA_TOPIC (default eppo-assignments), and
+// fails fast when the first broker does not accept connections.
+func KafkaEnv() (brokers []string, topic string) {
+	brokers = strings.Split(RequireEnv("KAFKA_BROKERS"), ",")
+	topic = os.Getenv("KAFKA_TOPIC")
+	if topic == "" {
+		topic = "eppo-assignments"
+	}
+	CheckReachable("Kafka broker", brokers[0])
+	return brokers, topic
 }
