@@ -114,7 +114,7 @@ func TestServerErrorThenRecover(t *testing.T) {
 		return nil
 	}
 	var hookErrs atomic.Int64
-	p := New(sink, WithBatchSize(100), WithLinger(time.Millisecond), WithRetryInterval(time.Millisecond, 5*time.Millisecond),
+	p := New(sink, WithBatchSize(100), WithLinger(time.Minute), WithRetryInterval(time.Millisecond, 5*time.Millisecond),
 		WithErrorHook(func(e ExportError) {
 			if !e.Retrying || !errors.Is(e.Err, errServer) {
 				t.Errorf("unexpected export error %+v", e)

@@ -200,9 +200,15 @@ func (p *Processor) giveUp() {
 	}
 	p.queue.publishHead()
 	p.signalRoom()
+	// Mark the held batches swept while p.mu keeps them in outstanding: an exporter that settles one of them
+	// after this sees swept and does not recycle (reset) it under us; one that settled first removed it
+	// from outstanding, so it is not held here.
 	p.mu.Lock()
 	held := make([]*batch, 0, len(p.outstanding))
 	for _, b := range p.outstanding {
+		b.mu.Lock()
+		b.swept = true
+		b.mu.Unlock()
 		held = append(held, b)
 	}
 	p.ready = nil
@@ -210,7 +216,6 @@ func (p *Processor) giveUp() {
 	for _, b := range held {
 		b.mu.Lock()
 		rest := b.remaining
-		b.swept = true
 		b.mu.Unlock()
 		p.settle(b, rest, idxShutdown, errDeadline)
 	}
