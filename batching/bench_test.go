@@ -3,6 +3,7 @@ package batching
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -132,4 +133,35 @@ func BenchmarkLogAssignmentNoDedupe(b *testing.B) {
 	}
 	b.StopTimer()
 	reportDrops(b, p)
+}
+
+// BenchmarkClientRepeatExposure is the whole path of a repeat exposure: a client evaluates a logged
+// allocation for the same subject again and again into a Processor with dedupe. The client asks the
+// processor first (core.AssignmentFilter), so a duplicate builds no event and copies no attributes.
+func BenchmarkClientRepeatExposure(b *testing.B) {
+	flags, err := os.ReadFile("../testdata/sdk-test-data/ufc/flags-v1.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := core.NewConfiguration(flags, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := New(nil, WithDedupe(dedupe.Options{}))
+	defer p.Close(context.Background())
+	c, err := core.NewClient(core.Config{InitialConfiguration: cfg, AssignmentLogger: p})
+	if err != nil {
+		b.Fatal(err)
+	}
+	attrs := core.Attributes{"country": "US", "email": "x@example.org", "age": 30}
+	if _, err := c.GetIntegerAssignment("integer-flag", "alice", attrs, 0); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.GetIntegerAssignment("integer-flag", "alice", attrs, 0)
+	}
+	if st := p.Stats(); st.Accepted != 1 {
+		b.Fatalf("a repeated exposure was logged again: %+v", st)
+	}
 }

@@ -70,6 +70,8 @@ var (
 	_ core.BanditLogger         = (*Processor)(nil)
 	_ dedupe.AssignmentAcceptor = (*Processor)(nil)
 	_ dedupe.BanditAcceptor     = (*Processor)(nil)
+	_ core.AssignmentFilter     = (*Processor)(nil)
+	_ core.BanditFilter         = (*Processor)(nil)
 )
 
 // item is one queued event; exactly one of a and b is meaningful, as kind says.
@@ -153,6 +155,17 @@ func (p *Processor) TryLogAssignment(e core.AssignmentEvent) bool {
 		return p.offerAssignment(&e)
 	}
 	return p.cache.AdmitAssignment(&e, func() bool { return p.offerAssignment(&e) }) != dedupe.Refused
+}
+
+// SuppressAssignment implements core.AssignmentFilter: with dedupe on, true for an exposure already logged
+// (counted in [Stats.Deduplicated]), so the client need not build the event at all.
+func (p *Processor) SuppressAssignment(flag, subject, allocation, variation string) bool {
+	return p.cache != nil && p.cache.Suppress(dedupe.KindAssignment, flag, subject, allocation, variation)
+}
+
+// SuppressBanditAction implements core.BanditFilter like [Processor.SuppressAssignment].
+func (p *Processor) SuppressBanditAction(flag, subject, bandit, action string) bool {
+	return p.cache != nil && p.cache.Suppress(dedupe.KindBandit, flag, subject, bandit, action)
 }
 
 // TryLogBanditAction is TryLogAssignment for bandit events.

@@ -62,6 +62,8 @@ type Client struct {
 	config       atomic.Pointer[Configuration]
 	assignLogger AssignmentLogger
 	banditLogger BanditLogger
+	assignFilter AssignmentFilter // the logger's cheap duplicate gate, when it has one
+	banditFilter BanditFilter
 	logger       *slog.Logger
 	now          func() time.Time
 	loggerPanics atomic.Uint64
@@ -78,6 +80,8 @@ func NewClient(cfg Config) (*Client, error) {
 		logger:       cfg.Logger,
 		now:          cfg.Now,
 	}
+	c.assignFilter, _ = cfg.AssignmentLogger.(AssignmentFilter)
+	c.banditFilter, _ = cfg.BanditLogger.(BanditFilter)
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
@@ -175,7 +179,8 @@ func (c *Client) assign(flagKey, subjectKey string, attrs Attributes, vt Variati
 		details.VariationKey = &key
 		details.VariationValue = sp.variation.typedValue(vt)
 	}
-	if a.doLog && c.assignLogger != nil {
+	if a.doLog && c.assignLogger != nil &&
+		(c.assignFilter == nil || !c.assignFilter.SuppressAssignment(flagKey, subjectKey, a.key, sp.variationKey)) {
 		c.logAssignment(&e, a, sp, attrs)
 	}
 	return sp.variation, nil

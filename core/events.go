@@ -93,3 +93,17 @@ type AssignmentLogger interface {
 type BanditLogger interface {
 	LogBanditAction(BanditEvent)
 }
+
+// AssignmentFilter is optionally implemented by an [AssignmentLogger] that can tell, before an event is
+// built, that it would suppress it (a dedupe hit). The client asks first and, on true, builds no event and
+// copies no attributes, so a repeat exposure costs one lookup. Like slog.Handler.Enabled it is a cheap gate:
+// the logger still makes the final, atomic decision when an event does arrive. Implementations count a true
+// answer as a suppressed duplicate.
+type AssignmentFilter interface {
+	SuppressAssignment(flagKey, subject, allocation, variation string) bool
+}
+
+// BanditFilter is [AssignmentFilter] for bandit events.
+type BanditFilter interface {
+	SuppressBanditAction(flagKey, subject, banditKey, action string) bool
+}

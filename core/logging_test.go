@@ -124,3 +124,38 @@ func TestImplicitIDNotLogged(t *testing.T) {
 		t.Fatalf("events: %+v", rec.assignments)
 	}
 }
+
+// filteringLogger suppresses everything it has already seen, through the cheap gate.
+type filteringLogger struct {
+	recordingLogger
+	seen map[string]bool
+	asks int
+}
+
+func (f *filteringLogger) SuppressAssignment(flag, subject, allocation, variation string) bool {
+	f.asks++
+	return f.seen[flag+"|"+subject+"|"+allocation+"|"+variation]
+}
+
+func (f *filteringLogger) LogAssignment(e AssignmentEvent) {
+	f.seen[e.FeatureFlag+"|"+e.Subject+"|"+e.Allocation+"|"+e.Variation] = true
+	f.recordingLogger.LogAssignment(e)
+}
+
+// A logger that can tell a duplicate in advance is asked first, and then gets no event.
+func TestAssignmentFilterSkipsEventBuilding(t *testing.T) {
+	f := &filteringLogger{seen: map[string]bool{}}
+	cfg, err := NewConfiguration(readFile(t, ufcDir(t)+"/flags-v1.json"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := NewClient(Config{InitialConfiguration: cfg, AssignmentLogger: f})
+	for i := 0; i < 5; i++ {
+		if v, err := c.GetIntegerAssignment("integer-flag", "alice", Attributes{"country": "US"}, -1); v != 3 || err != nil {
+			t.Fatalf("got %d, %v", v, err)
+		}
+	}
+	if f.asks != 5 || len(f.assignments) != 1 {
+		t.Fatalf("filter asked %d times, %d events logged; want 5 and 1", f.asks, len(f.assignments))
+	}
+}

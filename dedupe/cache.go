@@ -299,6 +299,22 @@ func (b *bucket) find(key uint64) int {
 	return -1
 }
 
+// Suppress is the lock-free first half of [Cache.Admit]: it reports whether the exposure is marked and
+// unexpired, counting a hit when it is, and changes nothing otherwise. A false answer decides nothing; the
+// event must still go through Admit, which makes the atomic decision.
+func (c *Cache) Suppress(kind Kind, flag, subject, v1, v2 string) bool {
+	key := c.keyHash(kind, flag, subject)
+	var now int64
+	if c.ttl > 0 {
+		now = c.now().UnixNano()
+	}
+	if c.locate(key).hit(c.fingerprint(key, v1, v2), now, c.ttl) {
+		c.hits.add()
+		return true
+	}
+	return false
+}
+
 // AdmitAssignment is [Cache.Admit] for an assignment event.
 func (c *Cache) AdmitAssignment(e *core.AssignmentEvent, offer func() bool) Decision {
 	return c.Admit(KindAssignment, e.FeatureFlag, e.Subject, e.Allocation, e.Variation, offer)

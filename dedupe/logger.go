@@ -67,8 +67,18 @@ func (d *AssignmentDeduper) offer(e *core.AssignmentEvent) (ok bool) {
 	return true
 }
 
+// SuppressAssignment implements core.AssignmentFilter: true for a known duplicate (counted as a hit).
+func (d *AssignmentDeduper) SuppressAssignment(flag, subject, allocation, variation string) bool {
+	return d.cache.Suppress(KindAssignment, flag, subject, allocation, variation)
+}
+
 // Cache returns the wrapper's cache.
 func (d *AssignmentDeduper) Cache() *Cache { return d.cache }
+
+var (
+	_ core.AssignmentFilter = (*AssignmentDeduper)(nil)
+	_ core.BanditFilter     = (*BanditDeduper)(nil)
+)
 
 // Stats returns the cache counters and the number of recovered panics.
 func (d *AssignmentDeduper) Stats() LoggerStats {
@@ -113,6 +123,11 @@ func (d *BanditDeduper) offer(e *core.BanditEvent) (ok bool) {
 	}
 	d.next.LogBanditAction(*e)
 	return true
+}
+
+// SuppressBanditAction implements core.BanditFilter: true for a known duplicate (counted as a hit).
+func (d *BanditDeduper) SuppressBanditAction(flag, subject, bandit, action string) bool {
+	return d.cache.Suppress(KindBandit, flag, subject, bandit, action)
 }
 
 // Cache returns the wrapper's cache.
