@@ -18,8 +18,9 @@ func main() {
 	flag.Parse()
 	brokers, topic := demo.KafkaEnv()
 
+	// A batch job: wait for queue room rather than drop (a service keeps the default, non-blocking intake).
 	logger, err := kafka.NewLogger(brokers, []kafka.Option{kafka.WithTopic(topic)},
-		batching.WithDedupe(dedupe.Options{Capacity: 100_000}))
+		batching.WithDedupe(dedupe.Options{Capacity: 1 << 20}), batching.WithBlocking())
 	if err != nil {
 		demo.Fail("%v", err)
 	}

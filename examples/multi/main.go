@@ -26,12 +26,14 @@ func main() {
 		demo.Fail("%v", err)
 	}
 
-	dedup := batching.WithDedupe(dedupe.Options{Capacity: 100_000})
-	toCSV, err := csv.NewLogger(*out, nil, dedup)
+	// This program is a batch job: wait for queue room rather than drop (a service keeps the default,
+	// non-blocking intake). Each sink dedupes on its own.
+	pipeline := []batching.Option{batching.WithDedupe(dedupe.Options{Capacity: 1 << 20}), batching.WithBlocking()}
+	toCSV, err := csv.NewLogger(*out, nil, pipeline...)
 	if err != nil {
 		demo.Fail("%v", err)
 	}
-	toKafka, err := kafka.NewLogger(brokers, []kafka.Option{kafka.WithTopic(topic)}, dedup)
+	toKafka, err := kafka.NewLogger(brokers, []kafka.Option{kafka.WithTopic(topic)}, pipeline...)
 	if err != nil {
 		toCSV.Close(context.Background())
 		demo.Fail("%v", err)

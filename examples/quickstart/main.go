@@ -27,8 +27,9 @@ func main() {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		demo.Fail("%v", err)
 	}
-	// Dedupe (each subject logged once per variation), batching, then one CSV file per event kind.
-	logger, err := csv.NewLogger(*out, nil, batching.WithDedupe(dedupe.Options{Capacity: 100_000}))
+	// Dedupe (each subject logged once per variation), batching, then one CSV file per event kind. The demo is
+	// a batch job, so it waits for queue room rather than drop; a service keeps the default, non-blocking intake.
+	logger, err := csv.NewLogger(*out, nil, batching.WithDedupe(dedupe.Options{Capacity: 1 << 20}), batching.WithBlocking())
 	if err != nil {
 		demo.Fail("%v", err)
 	}

@@ -23,7 +23,8 @@ func main() {
 	}
 	demo.CheckURLReachable("RudderStack data plane", cfg.DataPlaneURL)
 
-	logger, err := rudderstack.NewLogger(cfg, batching.WithDedupe(dedupe.Options{Capacity: 100_000}))
+	// A batch job: wait for queue room rather than drop (a service keeps the default, non-blocking intake).
+	logger, err := rudderstack.NewLogger(cfg, batching.WithDedupe(dedupe.Options{Capacity: 1 << 20}), batching.WithBlocking())
 	if err != nil {
 		demo.Fail("%v", err)
 	}

@@ -24,7 +24,8 @@ func main() {
 	}
 	demo.CheckURLReachable("Segment endpoint", cfg.Endpoint)
 
-	logger, err := segment.NewLogger(cfg, batching.WithDedupe(dedupe.Options{Capacity: 100_000}))
+	// A batch job: wait for queue room rather than drop (a service keeps the default, non-blocking intake).
+	logger, err := segment.NewLogger(cfg, batching.WithDedupe(dedupe.Options{Capacity: 1 << 20}), batching.WithBlocking())
 	if err != nil {
 		demo.Fail("%v", err)
 	}
