@@ -165,7 +165,7 @@ func (c *Client) assign(flagKey, subjectKey string, attrs Attributes, vt Variati
 				details.VariationValue = rawValue(sp.variation.raw)
 			}
 		}
-		cause := "variation " + quoteKey(sp.variationKey) + " is not defined"
+		cause := fmt.Sprintf("variation %q is not defined", sp.variationKey)
 		if sp.variation != nil {
 			cause = sp.variation.err.Error()
 		}

@@ -3,7 +3,6 @@ package core
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/eppokit/eppokit/core/internal/shard"
@@ -231,6 +230,3 @@ func deepCopyJSON(v any) any {
 	}
 	return v
 }
-
-// quoteKey is used in messages that name a key.
-func quoteKey(s string) string { return strconv.Quote(s) }
