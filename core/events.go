@@ -11,19 +11,24 @@ const (
 	SDKName = "eppokit-go"
 	// SDKVersion is the version eppokit reports in event metadata and CDN requests.
 	SDKVersion = "0.1.0"
+	// SDKLanguage is reported under Eppo's own metadata key, so warehouse queries written for Eppo's SDKs
+	// (which filter on metaData.sdkLanguage) keep working.
+	SDKLanguage = "go"
 )
 
 // timestampLayout is RFC 3339 in UTC with exactly three fractional digits.
 const timestampLayout = "2006-01-02T15:04:05.000Z07:00"
 
-// Metadata identifies the library that produced an event.
+// Metadata identifies the library that produced an event. SDKLanguage and SDKVersion use the keys of
+// Eppo's own SDKs (sdkLanguage, sdkVersion); SDKName is eppokit's.
 type Metadata struct {
-	SDKName    string `json:"sdkName"`
-	SDKVersion string `json:"sdkVersion"`
+	SDKName     string `json:"sdkName"`
+	SDKLanguage string `json:"sdkLanguage"`
+	SDKVersion  string `json:"sdkVersion"`
 }
 
 // defaultMetadata is copied by value into every event; it never allocates.
-var defaultMetadata = Metadata{SDKName: SDKName, SDKVersion: SDKVersion}
+var defaultMetadata = Metadata{SDKName: SDKName, SDKLanguage: SDKLanguage, SDKVersion: SDKVersion}
 
 // AssignmentEvent records that a subject was exposed to a variation of a flag.
 //

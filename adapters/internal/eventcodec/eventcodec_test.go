@@ -22,7 +22,7 @@ func sampleAssignment() *core.AssignmentEvent {
 		Subject:           "user-\"42\"\n",
 		SubjectAttributes: core.Attributes{"country": "FR", "age": 37, "vip": true, "score": 0.5, "none": nil},
 		Timestamp:         time.Date(2021, 6, 22, 17, 35, 12, 123456789, time.FixedZone("CEST", 2*3600)),
-		MetaData:          core.Metadata{SDKName: core.SDKName, SDKVersion: core.SDKVersion},
+		MetaData:          core.Metadata{SDKName: core.SDKName, SDKLanguage: core.SDKLanguage, SDKVersion: core.SDKVersion},
 		ExtraLogging:      map[string]string{"holdout": "h1", "b": "<&>"},
 	}
 }
@@ -41,7 +41,7 @@ func sampleBandit() *core.BanditEvent {
 		SubjectCategoricalAttributes: map[string]string{"country": "US"},
 		ActionNumericAttributes:      map[string]float64{"price": 99.99},
 		ActionCategoricalAttributes:  map[string]string{"brand": "nike"},
-		MetaData:                     core.Metadata{SDKName: core.SDKName, SDKVersion: core.SDKVersion},
+		MetaData:                     core.Metadata{SDKName: core.SDKName, SDKLanguage: core.SDKLanguage, SDKVersion: core.SDKVersion},
 	}
 }
 
@@ -270,7 +270,7 @@ func TestRecordCellsFollowColumns(t *testing.T) {
 	}
 	want := []string{"T:new-checkout", "T:rollout", "T:new-checkout-rollout", "T:on", "T:user-\"42\"\n",
 		`{"age":37,"country":"FR","none":null,"score":0.5,"vip":true}`, "2021-06-22T15:35:12.123Z",
-		`{"sdkName":"eppokit-go","sdkVersion":"0.1.0"}`, `{"b":"<&>","holdout":"h1"}`}
+		`{"sdkName":"eppokit-go","sdkLanguage":"go","sdkVersion":"0.1.0"}`, `{"b":"<&>","holdout":"h1"}`}
 	if !slices.Equal(row, want) {
 		t.Fatalf("row = %q\nwant  %q", row, want)
 	}
@@ -281,7 +281,7 @@ func TestRecordCellsFollowColumns(t *testing.T) {
 	}
 	bwant := []string{"2024-01-02T03:04:05.006Z", "T:shoe-bandit", "T:bandit-v1", "T:alice", "T:nike", "0.25", "1e-9",
 		"T:v123", `{"age":30,"height":1.8}`, `{"country":"US"}`, `{"price":99.99}`, `{"brand":"nike"}`,
-		`{"sdkName":"eppokit-go","sdkVersion":"0.1.0"}`}
+		`{"sdkName":"eppokit-go","sdkLanguage":"go","sdkVersion":"0.1.0"}`}
 	if !slices.Equal(brow, bwant) {
 		t.Fatalf("bandit row = %q\nwant         %q", brow, bwant)
 	}

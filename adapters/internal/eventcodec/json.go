@@ -76,10 +76,12 @@ func AppendBanditJSON(dst []byte, e *core.BanditEvent, n Naming) ([]byte, error)
 	return append(dst, '}'), nil
 }
 
-// AppendMetadata appends m as {"sdkName":…,"sdkVersion":…}, the same object under either naming.
+// AppendMetadata appends m as {"sdkName":…,"sdkLanguage":…,"sdkVersion":…}, the same object under either
+// naming (sdkLanguage and sdkVersion are the keys Eppo's own SDKs write).
 func AppendMetadata(dst []byte, m core.Metadata) []byte {
 	dst = append(dst, '{')
 	dst = appendStringField(dst, "sdkName", m.SDKName, false)
+	dst = appendStringField(dst, "sdkLanguage", m.SDKLanguage, true)
 	dst = appendStringField(dst, "sdkVersion", m.SDKVersion, true)
 	return append(dst, '}')
 }
