@@ -65,7 +65,7 @@ func (c *Configuration) withBandits(models *banditModels) *Configuration {
 }
 
 // GetBanditAction evaluates a bandit-backed STRING flag for a subject and, when the subject's variation is
-// a bandit, chooses one of the actions (spec §4).
+// a bandit, chooses one of the actions.
 //
 // The flag is evaluated on the subject's attributes flattened (numeric and categorical together); when that
 // fails, defaultVariation stands in, and a defaultVariation that names a bandit still selects an action.
@@ -145,7 +145,7 @@ func (c *Client) banditAction(flagKey, subjectKey string, subject ContextAttribu
 			MetaData:                     defaultMetadata,
 		})
 	}
-	// The flag's error is reported even though a bandit default still produced an action (spec §4.1 step 5).
+	// The flag's error is reported even though a default variation that names a bandit still produced an action.
 	return result, flagErr
 }
 

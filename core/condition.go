@@ -28,7 +28,8 @@ var operatorNames = map[string]operator{
 	"GTE": opGTE, "GT": opGT, "LTE": opLTE, "LT": opLT, "IS_NULL": opIsNull,
 }
 
-// compareMode says how a GT/GTE/LT/LTE condition compares (spec §2.4).
+// compareMode says how a GT/GTE/LT/LTE condition compares: numerically when the configured value is a
+// number or a numeric string, by semantic version when it is a version string.
 type compareMode uint8
 
 const (
@@ -241,8 +242,8 @@ func (c *condition) compare(v attrValue) bool {
 	return false
 }
 
-// compileList decodes a ONE_OF list. Numbers and bools are accepted and stringified like attribute values
-// (spec §2.3); nulls, objects and arrays are a configuration error.
+// compileList decodes a ONE_OF list. Numbers and bools are accepted and stringified like attribute values;
+// nulls, objects and arrays are a configuration error.
 func compileList(raw json.RawMessage) ([]string, error) {
 	var items []any
 	if err := json.Unmarshal(raw, &items); err != nil {

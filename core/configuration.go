@@ -49,7 +49,8 @@ type Configuration struct {
 	flags       map[string]*flag
 	environment string
 	createdAt   time.Time
-	// banditIndex maps flag key → variation value → bandit key (spec §1.7).
+	// banditIndex maps flag key → variation value → bandit key, from the legacy "bandits" links when present,
+	// otherwise from banditReferences.
 	banditIndex map[string]map[string]string
 	// banditVersions maps bandit key → model version referenced by the flags (banditReferences).
 	banditVersions map[string]string
@@ -130,19 +131,17 @@ func (c *Configuration) FlagErrors() map[string]error {
 
 // flag is a compiled flag.
 type flag struct {
-	key           string
-	enabled       bool
-	vtype         VariationType
-	variations    map[string]*variation
-	allocations   []allocation
-	totalShards   uint32
-	salts         []string
-	hasTimeWindow bool
-	err           error // non-nil: the flag is unusable and serves defaults with this error
+	key         string
+	enabled     bool
+	vtype       VariationType
+	variations  map[string]*variation
+	allocations []allocation
+	totalShards uint32
+	salts       []string
+	err         error // non-nil: the flag is unusable and serves defaults with this error
 }
 
 type variation struct {
-	key   string
 	raw   json.RawMessage
 	err   error // the value does not fit the flag's type
 	str   string
@@ -238,7 +237,6 @@ func (f *flag) compileAllocation(wa wireAllocation, saltIndex map[string]int) (a
 		}
 		a.hasEnd = true
 	}
-	f.hasTimeWindow = f.hasTimeWindow || a.hasStart || a.hasEnd
 	for _, wr := range wa.Rules {
 		r := rule{wire: wr}
 		for _, wc := range wr.Conditions {
@@ -280,9 +278,9 @@ func fullRange(ranges []wireRange, total uint32) bool {
 }
 
 // compileVariation decodes a variation value for the flag's type; a value that does not fit is kept with
-// its error and only fails an assignment that selects it (spec §1.2).
+// its error and only fails an assignment that selects it.
 func compileVariation(vt VariationType, key string, raw json.RawMessage) *variation {
-	v := &variation{key: key, raw: raw}
+	v := &variation{raw: raw}
 	var err error
 	switch vt {
 	case TypeString:
@@ -310,7 +308,8 @@ func compileVariation(vt VariationType, key string, raw json.RawMessage) *variat
 	return v
 }
 
-// decodeInteger accepts integral JSON numbers, including forms such as 3.0 or 1e2 (spec §7).
+// decodeInteger accepts integral JSON numbers, including forms such as 3.0 or 1e2 (as Eppo's Rust and JS
+// SDKs do); a fractional value is an error.
 func decodeInteger(raw json.RawMessage) (int64, error) {
 	var n json.Number
 	if err := json.Unmarshal(raw, &n); err != nil {

@@ -60,9 +60,13 @@ func newLifecycle(c *Client, cfg Config) (*lifecycle, error) {
 	if cfg.PollInterval < 0 {
 		return nil, fmt.Errorf("eppokit: Config.PollInterval is negative (%v)", cfg.PollInterval)
 	}
+	baseURL := cfg.BaseURL
+	if baseURL == "" {
+		baseURL = DefaultBaseURL
+	}
 	f, err := cdn.NewFetcher(cdn.Options{
 		APIKey:     cfg.APIKey,
-		BaseURL:    cfg.BaseURL,
+		BaseURL:    baseURL,
 		SDKName:    SDKName,
 		SDKVersion: SDKVersion,
 		HTTPClient: cfg.HTTPClient,

@@ -36,8 +36,8 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("%s (model %s): p=%.4f gap=%g score=%.1f\n", sel.Key, model.Version, sel.Probability, sel.OptimalityGap, sel.Score)
-	// Output: nike (model 123): p=0.7923 gap=0 score=6.2
+	fmt.Printf("%s (model %s): p=%.4f gap=%g\n", sel.Key, model.Version, sel.Probability, sel.OptimalityGap)
+	// Output: nike (model 123): p=0.7923 gap=0
 }
 
 // A model that fails to compile is reported on its own; the other models stay usable.

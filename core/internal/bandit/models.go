@@ -60,15 +60,6 @@ type Model struct {
 	pool sync.Pool
 }
 
-// Gamma is the exploration parameter γ of inverse gap weighting.
-func (m *Model) Gamma() float64 { return m.gamma }
-
-// DefaultActionScore is the score of an action the model has no coefficients for.
-func (m *Model) DefaultActionScore() float64 { return m.defaultScore }
-
-// ActionProbabilityFloor is the total probability floor, shared equally by the actions of one selection.
-func (m *Model) ActionProbabilityFloor() float64 { return m.floor }
-
 // actionModel is the compiled coefficients of one action: a linear model over subject and action attributes.
 type actionModel struct {
 	intercept          float64

@@ -56,7 +56,7 @@ func NewFetcher(opts Options) (*Fetcher, error) {
 	}
 	scrub := newScrubber(opts.APIKey)
 	if opts.BaseURL == "" {
-		opts.BaseURL = DefaultBaseURL
+		return nil, errors.New("Options.BaseURL is required")
 	}
 	base, err := url.Parse(opts.BaseURL)
 	if err != nil {
@@ -65,12 +65,6 @@ func NewFetcher(opts Options) (*Fetcher, error) {
 	if (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
 		return nil, fmt.Errorf("cdn: invalid BaseURL %q: want an absolute http or https URL without query or fragment",
 			scrub.string(opts.BaseURL))
-	}
-	if opts.SDKName == "" {
-		opts.SDKName = DefaultSDKName
-	}
-	if opts.SDKVersion == "" {
-		opts.SDKVersion = DefaultSDKVersion
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = NewHTTPClient()
@@ -85,7 +79,14 @@ func NewFetcher(opts Options) (*Fetcher, error) {
 		opts.Logger = slog.Default()
 	}
 	// url.Values.Encode sorts keys, matching the reference SDKs' query strings.
-	query := url.Values{"apiKey": {opts.APIKey}, "sdkName": {opts.SDKName}, "sdkVersion": {opts.SDKVersion}}.Encode()
+	params := url.Values{"apiKey": {opts.APIKey}}
+	if opts.SDKName != "" {
+		params.Set("sdkName", opts.SDKName)
+	}
+	if opts.SDKVersion != "" {
+		params.Set("sdkVersion", opts.SDKVersion)
+	}
+	query := params.Encode()
 	urls := make(map[string]string, 2)
 	for _, ep := range []string{FlagsEndpoint, BanditsEndpoint} {
 		u := *base
@@ -101,7 +102,7 @@ func NewFetcher(opts Options) (*Fetcher, error) {
 		maxBody:   opts.MaxBodyBytes,
 		logger:    opts.Logger,
 		scrub:     scrub,
-		userAgent: opts.SDKName + "/" + opts.SDKVersion,
+		userAgent: strings.Trim(opts.SDKName+"/"+opts.SDKVersion, "/"),
 		etags:     make(map[string]string, 2),
 	}, nil
 }
