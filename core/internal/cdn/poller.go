@@ -111,7 +111,7 @@ func (p *Poller) Stop(ctx context.Context) error {
 	case <-p.done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("cdn: stopping poller: %w", ctx.Err())
+		return fmt.Errorf("stopping poller: %w", ctx.Err())
 	}
 }
 
@@ -175,7 +175,7 @@ func (p *Poller) run(ctx context.Context) {
 func (p *Poller) callStep(ctx context.Context) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("cdn: poll step panicked: %v", r)
+			err = fmt.Errorf("poll step panicked: %v", r)
 		}
 	}()
 	return p.step(ctx)
