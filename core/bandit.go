@@ -70,8 +70,9 @@ func (c *Configuration) withBandits(models *banditModels) *Configuration {
 // The flag is evaluated on the subject's attributes flattened (numeric and categorical together); when that
 // fails, defaultVariation stands in, and a defaultVariation that names a bandit still selects an action.
 // The result is always usable. A non-nil error explains a degraded result: the flag's evaluation error
-// (ErrFlagNotFound, ErrTypeMismatch, ...), [ErrNoActions] when a bandit variation got no actions, or
-// [ErrBandit] when its model is missing or unusable. Numeric attributes that are NaN or ±Inf count as
+// (ErrFlagNotFound, ErrTypeMismatch, ...), or [ErrBandit] when its model is missing or unusable. No
+// actions (a nil or empty map) is not an error: the result holds the variation and a nil Action, and the
+// details' code NO_ACTIONS_SUPPLIED_FOR_BANDIT says why no action was chosen. Numeric attributes that are NaN or ±Inf count as
 // missing. The assignment event (when due) is logged first, then a [BanditEvent] when an action was chosen.
 func (c *Client) GetBanditAction(flagKey, subjectKey string, subjectAttributes ContextAttributes, actions map[string]ContextAttributes, defaultVariation string) (BanditResult, error) {
 	return c.banditAction(flagKey, subjectKey, subjectAttributes, actions, defaultVariation, nil)
@@ -92,6 +93,9 @@ func (c *Client) banditAction(flagKey, subjectKey string, subject ContextAttribu
 	if flagErr == nil {
 		result.Variation = v.str
 	}
+	if c == nil {
+		return result, flagErr
+	}
 	cfg := c.config.Load()
 	if cfg == nil || subjectKey == "" {
 		return result, flagErr
@@ -101,9 +105,9 @@ func (c *Client) banditAction(flagKey, subjectKey string, subject ContextAttribu
 		return result, flagErr
 	}
 	if len(actions) == 0 {
-		err := flagError(flagKey, ErrNoActions, "")
-		describe(details, CodeNoActionsSuppliedForBandit, "No actions supplied for bandit "+banditKey, nil)
-		return result, errors.Join(flagErr, err)
+		// A normal case, not a failure: the subject has the bandit variation and no action was chosen.
+		describe(details, CodeNoActionsSuppliedForBandit, "No actions supplied for bandit "+banditKey+": no action chosen", nil)
+		return result, flagErr
 	}
 	model, err := cfg.bandits.Lookup(banditKey)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/eppokit/eppokit/core/internal/jsonerr"
 )
 
 // VariationType is a flag's declared value type.
@@ -72,7 +74,7 @@ func NewConfiguration(flagsJSON, banditsJSON []byte) (*Configuration, error) {
 	}
 	var w wireConfig
 	if err := json.Unmarshal(flagsJSON, &w); err != nil {
-		return nil, fmt.Errorf("%w: flags configuration: %w", ErrInvalidConfiguration, err)
+		return nil, fmt.Errorf("%w: flags configuration: %s", ErrInvalidConfiguration, jsonerr.Describe(err))
 	}
 	if w.Flags == nil {
 		return nil, fmt.Errorf("%w: flags configuration has no \"flags\" object", ErrInvalidConfiguration)
@@ -118,12 +120,18 @@ func (c *Configuration) FlagKeys() []string {
 	return keys
 }
 
-// FlagErrors returns, for each flag that could not be compiled, the reason. Those flags serve defaults.
+// FlagErrors returns, by flag key, what is wrong with each flag's configuration; every error wraps
+// [ErrFlagConfiguration] and names the flag and the cause. It lists the flags that could not be compiled
+// (they serve defaults) and the flags with splits that name an undefined variation (such a split serves
+// the default when selected; the rest of the flag serves normally).
 func (c *Configuration) FlagErrors() map[string]error {
 	errs := map[string]error{}
 	for k, f := range c.flags {
-		if f.err != nil {
+		switch {
+		case f.err != nil:
 			errs[k] = f.err
+		case len(f.undefined) > 0:
+			errs[k] = flagError(k, ErrFlagConfiguration, strings.Join(f.undefined, "; "))
 		}
 	}
 	return errs
@@ -138,7 +146,8 @@ type flag struct {
 	allocations []allocation
 	totalShards uint32
 	salts       []string
-	err         error // non-nil: the flag is unusable and serves defaults with this error
+	err         error    // non-nil: the flag is unusable and serves defaults with this error
+	undefined   []string // splits naming undefined variations, described (an error only when selected)
 }
 
 type variation struct {
@@ -187,7 +196,7 @@ func compileFlag(key string, raw json.RawMessage) *flag {
 	f := &flag{key: key}
 	var w wireFlag
 	if err := json.Unmarshal(raw, &w); err != nil {
-		f.err = flagError(key, ErrFlagConfiguration, "malformed flag: "+err.Error())
+		f.err = flagError(key, ErrFlagConfiguration, "malformed flag: "+jsonerr.Describe(err))
 		return f
 	}
 	f.enabled = w.Enabled
@@ -251,6 +260,10 @@ func (f *flag) compileAllocation(wa wireAllocation, saltIndex map[string]int) (a
 	for _, ws := range wa.Splits {
 		s := split{variationKey: ws.VariationKey, variation: f.variations[ws.VariationKey],
 			rawShards: len(ws.Shards), extraLogging: ws.ExtraLogging}
+		if s.variation == nil {
+			f.undefined = append(f.undefined, fmt.Sprintf("allocation %q: a split names variation %q, which is not defined",
+				wa.Key, ws.VariationKey))
+		}
 		for _, wsh := range ws.Shards {
 			if fullRange(wsh.Ranges, f.totalShards) {
 				continue // matches every subject: no need to hash
@@ -302,8 +315,8 @@ func compileVariation(vt VariationType, key string, raw json.RawMessage) *variat
 		}
 	}
 	if err != nil {
-		v.err = fmt.Errorf("variation %q is configured for type %s, but is set to incompatible value (%s): %w",
-			key, vt, raw, err)
+		v.err = fmt.Errorf("variation %q is configured for type %s, but is set to incompatible value (%s): %s",
+			key, vt, raw, jsonerr.Describe(err))
 	}
 	return v
 }

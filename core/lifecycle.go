@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,8 +108,12 @@ func (l *lifecycle) step(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return err // stopping: not a failure worth recording
 	}
-	if errors.Is(err, cdn.ErrUnauthorized) {
-		err = fmt.Errorf("%w: %w", ErrUnauthorized, err)
+	switch {
+	case errors.Is(err, cdn.ErrUnauthorized):
+		err = &chainError{msg: "eppokit: the CDN rejected the API key (" + err.Error() + "); configuration polling stopped",
+			errs: []error{ErrUnauthorized, err}}
+	case err != nil:
+		err = chain("", err)
 	}
 	now := l.client.now()
 	l.mu.Lock()
@@ -185,7 +190,7 @@ func (l *lifecycle) installLocked(cfg *Configuration, info ConfigurationInfo) {
 // call's or the poller's, so a slow listener delays neither. A panicking listener is recovered and
 // logged. A nil f is ignored.
 func (c *Client) OnConfigurationChange(f func(old, new ConfigurationInfo)) {
-	if f == nil || c.lifecycle == nil {
+	if f == nil || c == nil || c.lifecycle == nil {
 		return
 	}
 	l := c.lifecycle
@@ -199,8 +204,13 @@ func (c *Client) OnConfigurationChange(f func(old, new ConfigurationInfo)) {
 // InitialConfiguration, otherwise after the first successful fetch (or SetConfiguration). It returns an
 // error when ctx ends first (mentioning the last fetch error, if any), when polling stopped for good
 // before any configuration arrived (wrapping [ErrUnauthorized] for a rejected key), or when the client
-// was closed first ([ErrClosed]).
+// was closed first ([ErrClosed]). A client with neither APIKey nor InitialConfiguration, and no
+// configuration set yet, has nothing to wait for: the error, returned at once, matches
+// [ErrNoConfigurationSource] and [ErrNotInitialized].
 func (c *Client) WaitForInitialization(ctx context.Context) error {
+	if c == nil {
+		return errNilClient
+	}
 	l := c.lifecycle
 	if l == nil {
 		if c.config.Load() != nil {
@@ -211,6 +221,8 @@ func (c *Client) WaitForInitialization(ctx context.Context) error {
 	var stopped <-chan struct{}
 	if l.poller != nil {
 		stopped = l.poller.Done()
+	} else if c.config.Load() == nil {
+		return errNoSource // nothing will ever bring a configuration: say so now
 	}
 	select {
 	case <-l.initialized:
@@ -222,13 +234,13 @@ func (c *Client) WaitForInitialization(ctx context.Context) error {
 		default:
 		}
 		if err := l.stoppedBy(); err != nil {
-			return fmt.Errorf("eppokit: no configuration: %w", err)
+			return chain("no configuration", err)
 		}
 		return ErrClosed
 	case <-ctx.Done():
 		if err := c.Stats().LastError; err != nil {
 			return fmt.Errorf("eppokit: waiting for the first configuration: %w (last fetch error: %s)",
-				ctx.Err(), l.redact(err.Error()))
+				ctx.Err(), l.redact(strings.TrimPrefix(err.Error(), "eppokit: ")))
 		}
 		return fmt.Errorf("eppokit: waiting for the first configuration: %w", ctx.Err())
 	}

@@ -57,6 +57,6 @@ func ExampleModels_Lookup() {
 	fmt.Println(missingErr)
 	// Output:
 	// <nil>
-	// bandit: invalid model "bad": modelData.gamma -1 is negative
-	// bandit: model not found: "missing"
+	// bandit "bad": invalid model: modelData.gamma -1 is negative
+	// bandit "missing": model not found
 }

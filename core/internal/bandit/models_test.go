@@ -60,7 +60,7 @@ func TestParseModelsRejectsOnlyTheMalformedModel(t *testing.T) {
 		name, body, wantErr string
 	}{
 		{"null model", `null`, "null"},
-		{"not an object", `42`, "cannot unmarshal"},
+		{"not an object", `42`, "is a number, want an object"},
 		{"missing banditKey", `{"modelData":{"gamma":1,"defaultActionScore":0,"actionProbabilityFloor":0}}`, "banditKey is missing"},
 		{"banditKey mismatch", `{"banditKey":"other","modelData":{"gamma":1,"defaultActionScore":0,"actionProbabilityFloor":0}}`, "differs"},
 		{"missing modelData", `{"banditKey":"bad"}`, "modelData is missing"},
