@@ -63,8 +63,8 @@ type Configuration struct {
 // and, optionally, its bandit models (/flag-config/v1/bandits); banditsJSON may be nil.
 //
 // Everything is parsed and compiled here, once: regular expressions, numbers, semantic versions, dates.
-// A flag that cannot be compiled (unknown variation type or operator, invalid regular expression, ...)
-// does not reject the configuration: that flag answers with the default value and an error wrapping
+// A flag that cannot be compiled (unknown variation type or operator, invalid regular expression, a
+// bandit link of the wrong shape, ...) does not reject the configuration: that flag answers with the default value and an error wrapping
 // [ErrFlagConfiguration] that names the cause, and [Configuration.FlagErrors] lists it. Input that is not
 // a configuration at all (empty, malformed JSON, obfuscated "CLIENT" format) returns an error wrapping
 // [ErrInvalidConfiguration].
@@ -93,7 +93,13 @@ func NewConfiguration(flagsJSON, banditsJSON []byte) (*Configuration, error) {
 	for key, raw := range w.Flags {
 		c.flags[key] = compileFlag(key, raw)
 	}
-	c.banditIndex, c.banditVersions = compileBanditLinks(w)
+	links := compileBanditLinks(w.Bandits, w.BanditReferences, c.flags)
+	c.banditIndex, c.banditVersions = links.index, links.versions
+	for key, cause := range links.broken {
+		if f := c.flags[key]; f != nil && f.err == nil {
+			f.err = flagError(key, ErrFlagConfiguration, cause)
+		}
+	}
 	if len(bytes.TrimSpace(banditsJSON)) > 0 {
 		models, err := parseBanditModels(banditsJSON)
 		if err != nil {
@@ -339,36 +345,4 @@ func decodeInteger(raw json.RawMessage) (int64, error) {
 		return 0, fmt.Errorf("%s is not an integer", n)
 	}
 	return int64(f), nil
-}
-
-func compileBanditLinks(w wireConfig) (index map[string]map[string]string, versions map[string]string) {
-	index = map[string]map[string]string{}
-	add := func(v wireBanditVariation) {
-		m := index[v.FlagKey]
-		if m == nil {
-			m = map[string]string{}
-			index[v.FlagKey] = m
-		}
-		m[v.VariationValue] = v.Key
-	}
-	if w.Bandits != nil {
-		for _, vs := range w.Bandits {
-			for _, v := range vs {
-				add(v)
-			}
-		}
-	} else {
-		for _, ref := range w.BanditReferences {
-			for _, v := range ref.FlagVariations {
-				add(v)
-			}
-		}
-	}
-	versions = map[string]string{}
-	for key, ref := range w.BanditReferences {
-		if ref.ModelVersion != nil {
-			versions[key] = *ref.ModelVersion
-		}
-	}
-	return index, versions
 }
