@@ -41,8 +41,11 @@ type Config struct {
 	// DisablePolling fetches the configuration at start (retrying until one fetch succeeds) and never
 	// again: the Python SDK's poll_interval_seconds=None.
 	DisablePolling bool
-	// HTTPClient is used for CDN requests; default a dedicated client. Each request is bounded to 10 s
-	// in any case; a Timeout set on a given client applies as well.
+	// HTTPClient is used for CDN requests (bring your proxy or TLS settings); default a dedicated client.
+	// Each request is bounded to 10 s in any case; a Timeout set on a given client applies as well. The
+	// client uses a copy with its own redirect policy, so the API key never leaves BaseURL's host: a
+	// redirect to another host or port, or from https to http, fails the fetch, and no redirect carries a
+	// Referer. The given client is not modified; its CheckRedirect, if any, still runs.
 	HTTPClient *http.Client
 	// Logger receives the client's own diagnostics; default slog.Default().
 	Logger *slog.Logger

@@ -8,7 +8,7 @@ import (
 
 // Sentinel errors returned (wrapped) by the assignment functions. Test for them with errors.Is.
 var (
-	// ErrNotInitialized: the client has no configuration yet.
+	// ErrNotInitialized: the client has no configuration yet, or is a nil *Client.
 	ErrNotInitialized = errors.New("eppokit: client has no configuration yet")
 	// ErrInvalidSubjectKey: the subject key is empty.
 	ErrInvalidSubjectKey = errors.New("eppokit: subject key is empty")

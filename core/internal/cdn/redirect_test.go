@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -41,9 +42,12 @@ func TestRedirectFromHTTPSToHTTPRefused(t *testing.T) {
 // A redirect within the base URL's host is followed, without a Referer (which would repeat the previous
 // URL and its apiKey); the caller's own CheckRedirect still runs.
 func TestRedirectWithinTheHostFollowedWithoutReferer(t *testing.T) {
+	var mu sync.Mutex
 	var referers []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		referers = append(referers, r.Header.Get("Referer"))
+		mu.Unlock()
 		if strings.HasPrefix(r.URL.Path, "/old/") {
 			http.Redirect(w, r, "/new/"+strings.TrimPrefix(r.URL.Path, "/old/")+"?"+r.URL.RawQuery, http.StatusMovedPermanently)
 			return
@@ -62,6 +66,8 @@ func TestRedirectWithinTheHostFollowedWithoutReferer(t *testing.T) {
 	if err != nil || string(resp.Body) != `{"flags":{}}` {
 		t.Fatalf("FetchFlags = %q, %v", resp.Body, err)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if len(referers) != 2 || referers[0] != "" || referers[1] != "" {
 		t.Errorf("Referer headers received: %q, want two empty ones", referers)
 	}
