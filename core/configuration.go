@@ -64,8 +64,9 @@ type Configuration struct {
 //
 // Everything is parsed and compiled here, once: regular expressions, numbers, semantic versions, dates.
 // A flag that cannot be compiled (unknown variation type or operator, invalid regular expression, a
-// bandit link of the wrong shape, ...) does not reject the configuration: that flag answers with the default value and an error wrapping
-// [ErrFlagConfiguration] that names the cause, and [Configuration.FlagErrors] lists it. Input that is not
+// bandit link of the wrong shape, ...) does not reject the configuration: that flag answers with the
+// default value and an error wrapping [ErrFlagConfiguration] that names the cause, and
+// [Configuration.FlagErrors] lists it. Input that is not
 // a configuration at all (empty, malformed JSON, obfuscated "CLIENT" format) returns an error wrapping
 // [ErrInvalidConfiguration].
 func NewConfiguration(flagsJSON, banditsJSON []byte) (*Configuration, error) {
@@ -136,8 +137,8 @@ func (c *Configuration) FlagErrors() map[string]error {
 		switch {
 		case f.err != nil:
 			errs[k] = f.err
-		case len(f.undefined) > 0:
-			errs[k] = flagError(k, ErrFlagConfiguration, strings.Join(f.undefined, "; "))
+		case len(f.splitProblems) > 0:
+			errs[k] = flagError(k, ErrFlagConfiguration, strings.Join(f.splitProblems, "; "))
 		}
 	}
 	return errs
@@ -145,15 +146,15 @@ func (c *Configuration) FlagErrors() map[string]error {
 
 // flag is a compiled flag.
 type flag struct {
-	key         string
-	enabled     bool
-	vtype       VariationType
-	variations  map[string]*variation
-	allocations []allocation
-	totalShards uint32
-	salts       []string
-	err         error    // non-nil: the flag is unusable and serves defaults with this error
-	undefined   []string // splits naming undefined variations, described (an error only when selected)
+	key           string
+	enabled       bool
+	vtype         VariationType
+	variations    map[string]*variation
+	allocations   []allocation
+	totalShards   uint32
+	salts         []string
+	splitProblems []string
+	err           error // non-nil: the flag is unusable and serves defaults with this error
 }
 
 type variation struct {
@@ -267,7 +268,7 @@ func (f *flag) compileAllocation(wa wireAllocation, saltIndex map[string]int) (a
 		s := split{variationKey: ws.VariationKey, variation: f.variations[ws.VariationKey],
 			rawShards: len(ws.Shards), extraLogging: ws.ExtraLogging}
 		if s.variation == nil {
-			f.undefined = append(f.undefined, fmt.Sprintf("allocation %q: a split names variation %q, which is not defined",
+			f.splitProblems = append(f.splitProblems, fmt.Sprintf("allocation %q: a split names variation %q, which is not defined",
 				wa.Key, ws.VariationKey))
 		}
 		for _, wsh := range ws.Shards {
