@@ -1,9 +1,9 @@
 package core
 
 import (
-	"errors"
 	"maps"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/eppokit/eppokit/core/internal/bandit"
@@ -112,7 +112,7 @@ func (c *Client) banditAction(flagKey, subjectKey string, subject ContextAttribu
 	model, err := cfg.bandits.Lookup(banditKey)
 	if err != nil {
 		describe(details, CodeBanditError, "Bandit model unavailable: "+err.Error(), nil)
-		return result, errors.Join(flagErr, flagError(flagKey, ErrBandit, err.Error()))
+		return result, banditError(flagKey, flagErr, err.Error())
 	}
 	list := make([]bandit.Action, 0, len(actions))
 	for key, attrs := range actions {
@@ -121,7 +121,7 @@ func (c *Client) banditAction(flagKey, subjectKey string, subject ContextAttribu
 	sel, err := model.Select(flagKey, subjectKey, subject.NumericAttributes, subject.CategoricalAttributes, list)
 	if err != nil {
 		describe(details, CodeBanditError, "Bandit evaluation failed: "+err.Error(), nil)
-		return result, errors.Join(flagErr, flagError(flagKey, ErrBandit, err.Error()))
+		return result, banditError(flagKey, flagErr, err.Error())
 	}
 	action := sel.Key
 	result.Action = &action
@@ -151,6 +151,17 @@ func (c *Client) banditAction(flagKey, subjectKey string, subject ContextAttribu
 	}
 	// The flag's error is reported even though a default variation that names a bandit still produced an action.
 	return result, flagErr
+}
+
+// banditError reports why a bandit chose no action. When the flag's own evaluation failed too (a default
+// variation naming a bandit stood in), one message carries both causes and matches both errors.
+func banditError(flagKey string, flagErr error, cause string) error {
+	err := flagError(flagKey, ErrBandit, cause)
+	if flagErr == nil {
+		return err
+	}
+	return &chainError{msg: err.Error() + " (after: " + strings.TrimPrefix(flagErr.Error(), "eppokit: ") + ")",
+		errs: []error{err, flagErr}}
 }
 
 func (c *Client) logBandit(e BanditEvent) {

@@ -258,3 +258,34 @@ func TestFlagErrorsListUndefinedVariations(t *testing.T) {
 		t.Errorf("a subject the dangling split selects: %q, %v; want the default and ErrFlagConfiguration", v, err)
 	}
 }
+
+// A default variation that names a bandit stands in for a failed flag; when its model is missing as well,
+// one error carries both causes.
+func TestBanditErrorAfterAFlagErrorSaysBothOnce(t *testing.T) {
+	flags := readFile(t, filepath.Join(ufcDir(t), "bandit-flags-v1.json"))
+	cfg, err := NewConfiguration(flags, []byte(`{"bandits": {}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := NewClient(Config{InitialConfiguration: cfg})
+	r, err := c.GetBanditAction("banner_bandit_flag", "alice", ContextAttributes{}, someActions(), "banner_bandit")
+	if r.Variation != "banner_bandit" || r.Action != nil || !errors.Is(err, ErrBandit) {
+		t.Fatalf("GetBanditAction = %+v, %v; want the bandit variation, no action, ErrBandit", r, err)
+	}
+	assertReadable(t, "bandit error", err)
+	// A subject outside every allocation: the flag's error too.
+	for i := range 500 {
+		subject := fmt.Sprint("user-", i)
+		if _, ferr := c.GetStringAssignment("banner_bandit_flag", subject, nil, "x"); !errors.Is(ferr, ErrNoAllocation) {
+			continue
+		}
+		_, err := c.GetBanditAction("banner_bandit_flag", subject, ContextAttributes{}, someActions(), "banner_bandit")
+		want := `eppokit: bandit error: flag "banner_bandit_flag": bandit "banner_bandit": model not found (after: subject is not part of any allocation: flag "banner_bandit_flag")`
+		if !errors.Is(err, ErrBandit) || !errors.Is(err, ErrNoAllocation) || err.Error() != want {
+			t.Errorf("GetBanditAction = %v\nwant %s", err, want)
+		}
+		assertReadable(t, "bandit error after a flag error", err)
+		return
+	}
+	t.Fatal("no subject outside every allocation")
+}
