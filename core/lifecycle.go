@@ -188,7 +188,8 @@ func (l *lifecycle) installLocked(cfg *Configuration, info ConfigurationInfo) {
 // SetConfiguration; not for InitialConfiguration) with descriptions of the old and new configurations.
 // Listeners run one change at a time, in order, on a goroutine of their own: never on an assignment
 // call's or the poller's, so a slow listener delays neither. A panicking listener is recovered and
-// logged. A nil f is ignored.
+// logged. A nil f is ignored. Changes installed before f was registered (the first fetch may complete
+// right after NewClient) are not replayed: read [Client.ConfigurationInfo] for the current configuration.
 func (c *Client) OnConfigurationChange(f func(old, new ConfigurationInfo)) {
 	if f == nil || c == nil || c.lifecycle == nil {
 		return
