@@ -16,7 +16,7 @@ type ContextAttributes struct {
 	CategoricalAttributes map[string]string
 }
 
-// InferContextAttributes splits generic attributes the way Eppo's SDKs do (spec §4.6): every Go number
+// InferContextAttributes splits generic attributes the way Eppo's SDKs do: every Go number
 // kind becomes numeric (non-finite numbers are dropped, as missing), strings and bools become categorical
 // ("true"/"false"), and anything else, nil included, is dropped.
 func InferContextAttributes(attrs Attributes) ContextAttributes {
@@ -38,7 +38,7 @@ func InferContextAttributes(attrs Attributes) ContextAttributes {
 }
 
 // CleanContextAttributes builds ContextAttributes from loosely typed maps, such as JSON decoded into
-// map[string]any (spec §4.6, the ".dynamic-typing." conformance files): the numeric map keeps only finite
+// map[string]any (as Eppo's ".dynamic-typing." conformance files hold them): the numeric map keeps only finite
 // numbers (strings, bools and nulls are dropped and count as missing); the categorical map keeps strings,
 // stringifies numbers (303 → "303") and bools, and drops nulls and anything else.
 func CleanContextAttributes(numeric, categorical map[string]any) ContextAttributes {

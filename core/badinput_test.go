@@ -98,7 +98,8 @@ func TestLargeConfiguration(t *testing.T) {
 
 type point struct{ X, Y int }
 
-// Attribute values of every Go kind get the documented coercion (spec §2.3; others: no string or number form).
+// Attribute values of every Go kind get the documented coercion (numbers, bools, strings; other kinds have no
+// string or number form).
 func TestOddAttributeTypes(t *testing.T) {
 	c := loadEdgeClient(t)
 	ten := 10

@@ -1,9 +1,9 @@
 package core
 
 import (
-	"errors"
 	"maps"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/eppokit/eppokit/core/internal/bandit"
@@ -65,13 +65,14 @@ func (c *Configuration) withBandits(models *banditModels) *Configuration {
 }
 
 // GetBanditAction evaluates a bandit-backed STRING flag for a subject and, when the subject's variation is
-// a bandit, chooses one of the actions (spec §4).
+// a bandit, chooses one of the actions.
 //
 // The flag is evaluated on the subject's attributes flattened (numeric and categorical together); when that
 // fails, defaultVariation stands in, and a defaultVariation that names a bandit still selects an action.
 // The result is always usable. A non-nil error explains a degraded result: the flag's evaluation error
-// (ErrFlagNotFound, ErrTypeMismatch, ...), [ErrNoActions] when a bandit variation got no actions, or
-// [ErrBandit] when its model is missing or unusable. Numeric attributes that are NaN or ±Inf count as
+// (ErrFlagNotFound, ErrTypeMismatch, ...), or [ErrBandit] when its model is missing or unusable. No
+// actions (a nil or empty map) is not an error: the result holds the variation and a nil Action, and the
+// details' code NO_ACTIONS_SUPPLIED_FOR_BANDIT says why no action was chosen. Numeric attributes that are NaN or ±Inf count as
 // missing. The assignment event (when due) is logged first, then a [BanditEvent] when an action was chosen.
 func (c *Client) GetBanditAction(flagKey, subjectKey string, subjectAttributes ContextAttributes, actions map[string]ContextAttributes, defaultVariation string) (BanditResult, error) {
 	return c.banditAction(flagKey, subjectKey, subjectAttributes, actions, defaultVariation, nil)
@@ -92,6 +93,9 @@ func (c *Client) banditAction(flagKey, subjectKey string, subject ContextAttribu
 	if flagErr == nil {
 		result.Variation = v.str
 	}
+	if c == nil {
+		return result, flagErr
+	}
 	cfg := c.config.Load()
 	if cfg == nil || subjectKey == "" {
 		return result, flagErr
@@ -101,14 +105,14 @@ func (c *Client) banditAction(flagKey, subjectKey string, subject ContextAttribu
 		return result, flagErr
 	}
 	if len(actions) == 0 {
-		err := flagError(flagKey, ErrNoActions, "")
-		describe(details, CodeNoActionsSuppliedForBandit, "No actions supplied for bandit "+banditKey, nil)
-		return result, errors.Join(flagErr, err)
+		// A normal case, not a failure: the subject has the bandit variation and no action was chosen.
+		describe(details, CodeNoActionsSuppliedForBandit, "No actions supplied for bandit "+banditKey+": no action chosen", nil)
+		return result, flagErr
 	}
 	model, err := cfg.bandits.Lookup(banditKey)
 	if err != nil {
 		describe(details, CodeBanditError, "Bandit model unavailable: "+err.Error(), nil)
-		return result, errors.Join(flagErr, flagError(flagKey, ErrBandit, err.Error()))
+		return result, banditError(flagKey, flagErr, err.Error())
 	}
 	list := make([]bandit.Action, 0, len(actions))
 	for key, attrs := range actions {
@@ -117,7 +121,7 @@ func (c *Client) banditAction(flagKey, subjectKey string, subject ContextAttribu
 	sel, err := model.Select(flagKey, subjectKey, subject.NumericAttributes, subject.CategoricalAttributes, list)
 	if err != nil {
 		describe(details, CodeBanditError, "Bandit evaluation failed: "+err.Error(), nil)
-		return result, errors.Join(flagErr, flagError(flagKey, ErrBandit, err.Error()))
+		return result, banditError(flagKey, flagErr, err.Error())
 	}
 	action := sel.Key
 	result.Action = &action
@@ -145,8 +149,19 @@ func (c *Client) banditAction(flagKey, subjectKey string, subject ContextAttribu
 			MetaData:                     defaultMetadata,
 		})
 	}
-	// The flag's error is reported even though a bandit default still produced an action (spec §4.1 step 5).
+	// The flag's error is reported even though a default variation that names a bandit still produced an action.
 	return result, flagErr
+}
+
+// banditError reports why a bandit chose no action. When the flag's own evaluation failed too (a default
+// variation naming a bandit stood in), one message carries both causes and matches both errors.
+func banditError(flagKey string, flagErr error, cause string) error {
+	err := flagError(flagKey, ErrBandit, cause)
+	if flagErr == nil {
+		return err
+	}
+	return &chainError{msg: err.Error() + " (after: " + strings.TrimPrefix(flagErr.Error(), "eppokit: ") + ")",
+		errs: []error{err, flagErr}}
 }
 
 func (c *Client) logBandit(e BanditEvent) {

@@ -68,7 +68,8 @@ func TestBanditDegradedPaths(t *testing.T) {
 	if r.Variation != "banner_bandit" || r.Action != nil || !errors.Is(err, ErrFlagNotFound) {
 		t.Fatalf("unknown flag with plain default: %+v, %v", r, err)
 	}
-	// No actions for a bandit variation: the variation, no action, ErrNoActions.
+	// No actions for a bandit variation is a normal case: the variation, no action, no error; the details
+	// say why no action was chosen.
 	var subject string
 	for i := 0; i < 100 && subject == ""; i++ {
 		s := fmt.Sprint("n", i)
@@ -77,13 +78,22 @@ func TestBanditDegradedPaths(t *testing.T) {
 		}
 	}
 	rec.bandits = nil
-	r, d, err := c.GetBanditActionDetails("banner_bandit_flag", subject, none, nil, "default")
-	if r.Variation != "banner_bandit" || r.Action != nil || !errors.Is(err, ErrNoActions) ||
-		d.FlagEvaluationCode != CodeNoActionsSuppliedForBandit || len(rec.bandits) != 0 {
-		t.Fatalf("no actions: %+v, %v, %s", r, err, d.FlagEvaluationCode)
+	for _, actions := range []map[string]ContextAttributes{nil, {}} {
+		r, err := c.GetBanditAction("banner_bandit_flag", subject, none, actions, "default")
+		if r.Variation != "banner_bandit" || r.Action != nil || err != nil {
+			t.Fatalf("no actions (%#v): %+v, %v; want the variation, no action, no error", actions, r, err)
+		}
+		r, d, err := c.GetBanditActionDetails("banner_bandit_flag", subject, none, actions, "default")
+		if r.Variation != "banner_bandit" || r.Action != nil || err != nil ||
+			d.FlagEvaluationCode != CodeNoActionsSuppliedForBandit || d.FlagEvaluationDescription != "No actions supplied for bandit banner_bandit: no action chosen" {
+			t.Fatalf("no actions, details: %+v, %v, %s %q", r, err, d.FlagEvaluationCode, d.FlagEvaluationDescription)
+		}
+	}
+	if len(rec.bandits) != 0 {
+		t.Fatalf("%d bandit events logged without actions", len(rec.bandits))
 	}
 	// Details name the bandit and the action when one was chosen.
-	r, d, err = c.GetBanditActionDetails("banner_bandit_flag", subject, none, someActions(), "default")
+	r, d, err := c.GetBanditActionDetails("banner_bandit_flag", subject, none, someActions(), "default")
 	if err != nil || d.BanditKey == nil || *d.BanditKey != "banner_bandit" || d.BanditAction == nil || *d.BanditAction != *r.Action {
 		t.Fatalf("details: %+v, %v", d, err)
 	}

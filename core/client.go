@@ -17,7 +17,9 @@ type Config struct {
 	// AssignmentLogger receives an event for every logged assignment. It is called on the caller's
 	// goroutine: use a non-blocking logger such as package batching's Processor.
 	AssignmentLogger AssignmentLogger
-	// BanditLogger receives an event for every bandit action chosen.
+	// BanditLogger receives an event for every bandit action chosen. When it is nil and AssignmentLogger
+	// also implements BanditLogger (as package batching's Processor and the dedupe wrappers do), bandit
+	// events go to AssignmentLogger, as Eppo's SDK does.
 	BanditLogger BanditLogger
 
 	// APIKey is the Eppo SDK key. When set, the client fetches its configuration from BaseURL at once
@@ -39,8 +41,11 @@ type Config struct {
 	// DisablePolling fetches the configuration at start (retrying until one fetch succeeds) and never
 	// again: the Python SDK's poll_interval_seconds=None.
 	DisablePolling bool
-	// HTTPClient is used for CDN requests; default a dedicated client. Each request is bounded to 10 s
-	// in any case; a Timeout set on a given client applies as well.
+	// HTTPClient is used for CDN requests (bring your proxy or TLS settings); default a dedicated client.
+	// Each request is bounded to 10 s in any case; a Timeout set on a given client applies as well. The
+	// client uses a copy with its own redirect policy, so the API key never leaves BaseURL's host: a
+	// redirect to another host or port, or from https to http, fails the fetch, and no redirect carries a
+	// Referer. The given client is not modified; its CheckRedirect, if any, still runs.
 	HTTPClient *http.Client
 	// Logger receives the client's own diagnostics; default slog.Default().
 	Logger *slog.Logger
@@ -80,8 +85,11 @@ func NewClient(cfg Config) (*Client, error) {
 		logger:       cfg.Logger,
 		now:          cfg.Now,
 	}
+	if c.banditLogger == nil {
+		c.banditLogger, _ = cfg.AssignmentLogger.(BanditLogger)
+	}
 	c.assignFilter, _ = cfg.AssignmentLogger.(AssignmentFilter)
-	c.banditFilter, _ = cfg.BanditLogger.(BanditFilter)
+	c.banditFilter, _ = c.banditLogger.(BanditFilter)
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
@@ -102,18 +110,28 @@ func NewClient(cfg Config) (*Client, error) {
 // SetConfiguration atomically replaces the configuration (flags and bandits together). Evaluations in
 // progress finish on the configuration they started with. A nil configuration is ignored.
 func (c *Client) SetConfiguration(cfg *Configuration) {
-	if cfg == nil {
+	if c == nil || cfg == nil {
 		return
 	}
 	c.swapConfiguration(cfg)
 }
 
-// Configuration returns the configuration currently served, or nil before the first one.
-func (c *Client) Configuration() *Configuration { return c.config.Load() }
+// Configuration returns the configuration currently served, or nil before the first one (and on a nil
+// client).
+func (c *Client) Configuration() *Configuration {
+	if c == nil {
+		return nil
+	}
+	return c.config.Load()
+}
 
 // assign evaluates flagKey for the subject. On success it returns the chosen variation; otherwise an error
 // and, when details is non-nil, the details filled in. It logs the assignment when due.
 func (c *Client) assign(flagKey, subjectKey string, attrs Attributes, vt VariationType, details *EvaluationDetails) (v *variation, err error) {
+	if c == nil {
+		return nil, describe(details, CodeConfigurationMissing, "The client is nil",
+			flagError(flagKey, ErrNotInitialized, "the client is nil (NewClient failed or was not called)"))
+	}
 	defer func() {
 		if r := recover(); r != nil { // never expected: evaluation is total; keep the caller alive anyway
 			v, err = nil, flagError(flagKey, ErrFlagConfiguration, fmt.Sprintf("internal error: %v", r))
@@ -230,10 +248,18 @@ func (c *Client) recoverLogger(kind string) {
 }
 
 // LoggerPanics returns how many times a configured logger panicked (each was recovered).
-func (c *Client) LoggerPanics() uint64 { return c.loggerPanics.Load() }
+func (c *Client) LoggerPanics() uint64 {
+	if c == nil {
+		return 0
+	}
+	return c.loggerPanics.Load()
+}
 
 // Close stops background configuration polling, if any, and returns when it has stopped or ctx ends.
 // It is idempotent; an offline client has nothing to stop.
 func (c *Client) Close(ctx context.Context) error {
+	if c == nil {
+		return errNilClient
+	}
 	return c.lifecycle.close(ctx)
 }

@@ -2,11 +2,14 @@ package core
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/eppokit/eppokit/core/internal/jsonerr"
 )
 
 type operator uint8
@@ -28,7 +31,8 @@ var operatorNames = map[string]operator{
 	"GTE": opGTE, "GT": opGT, "LTE": opLTE, "LT": opLT, "IS_NULL": opIsNull,
 }
 
-// compareMode says how a GT/GTE/LT/LTE condition compares (spec §2.4).
+// compareMode says how a GT/GTE/LT/LTE condition compares: numerically when the configured value is a
+// number or a numeric string, by semantic version when it is a version string.
 type compareMode uint8
 
 const (
@@ -69,7 +73,7 @@ func compileCondition(w wireCondition) (condition, error) {
 	case opMatches, opNotMatches:
 		var pattern string
 		if err := json.Unmarshal(w.Value, &pattern); err != nil {
-			return c, fmt.Errorf("%s on attribute %q needs a string pattern: %w", w.Operator, w.Attribute, err)
+			return c, fmt.Errorf("%s on attribute %q needs a string pattern: %s", w.Operator, w.Attribute, jsonerr.Describe(err))
 		}
 		re, err := regexp.Compile(pattern)
 		if err != nil {
@@ -81,7 +85,7 @@ func compileCondition(w wireCondition) (condition, error) {
 	case opOneOf, opNotOneOf:
 		list, err := compileList(w.Value)
 		if err != nil {
-			return c, fmt.Errorf("%s on attribute %q needs an array of strings: %w", w.Operator, w.Attribute, err)
+			return c, fmt.Errorf("%s on attribute %q needs an array of strings: %s", w.Operator, w.Attribute, err)
 		}
 		c.list = list
 		if len(c.list) > setThreshold {
@@ -94,7 +98,7 @@ func compileCondition(w wireCondition) (condition, error) {
 		c.mode, c.num, c.semver = compileComparand(w.Value)
 	case opIsNull:
 		if err := json.Unmarshal(w.Value, &c.wantNull); err != nil {
-			return c, fmt.Errorf("IS_NULL on attribute %q needs a boolean: %w", w.Attribute, err)
+			return c, fmt.Errorf("IS_NULL on attribute %q needs a boolean: %s", w.Attribute, jsonerr.Describe(err))
 		}
 	}
 	return c, nil
@@ -241,12 +245,12 @@ func (c *condition) compare(v attrValue) bool {
 	return false
 }
 
-// compileList decodes a ONE_OF list. Numbers and bools are accepted and stringified like attribute values
-// (spec §2.3); nulls, objects and arrays are a configuration error.
+// compileList decodes a ONE_OF list. Numbers and bools are accepted and stringified like attribute values;
+// nulls, objects and arrays are a configuration error.
 func compileList(raw json.RawMessage) ([]string, error) {
 	var items []any
 	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, err
+		return nil, errors.New(jsonerr.Describe(err))
 	}
 	list := make([]string, 0, len(items))
 	for i, item := range items {
@@ -258,7 +262,7 @@ func compileList(raw json.RawMessage) ([]string, error) {
 		case bool:
 			list = append(list, strconv.FormatBool(x))
 		default:
-			return nil, fmt.Errorf("item %d is %T, not a string", i, item)
+			return nil, fmt.Errorf("item %d is %s", i, jsonerr.Kind(item))
 		}
 	}
 	return list, nil

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/eppokit/eppokit/core/internal/jsonerr"
 )
 
 // VariationType is a flag's declared value type.
@@ -49,7 +51,8 @@ type Configuration struct {
 	flags       map[string]*flag
 	environment string
 	createdAt   time.Time
-	// banditIndex maps flag key → variation value → bandit key (spec §1.7).
+	// banditIndex maps flag key → variation value → bandit key, from the legacy "bandits" links when present,
+	// otherwise from banditReferences.
 	banditIndex map[string]map[string]string
 	// banditVersions maps bandit key → model version referenced by the flags (banditReferences).
 	banditVersions map[string]string
@@ -60,9 +63,10 @@ type Configuration struct {
 // and, optionally, its bandit models (/flag-config/v1/bandits); banditsJSON may be nil.
 //
 // Everything is parsed and compiled here, once: regular expressions, numbers, semantic versions, dates.
-// A flag that cannot be compiled (unknown variation type or operator, invalid regular expression, ...)
-// does not reject the configuration: that flag answers with the default value and an error wrapping
-// [ErrFlagConfiguration] that names the cause, and [Configuration.FlagErrors] lists it. Input that is not
+// A flag that cannot be compiled (unknown variation type or operator, invalid regular expression, a
+// bandit link of the wrong shape, ...) does not reject the configuration: that flag answers with the
+// default value and an error wrapping [ErrFlagConfiguration] that names the cause, and
+// [Configuration.FlagErrors] lists it. Input that is not
 // a configuration at all (empty, malformed JSON, obfuscated "CLIENT" format) returns an error wrapping
 // [ErrInvalidConfiguration].
 func NewConfiguration(flagsJSON, banditsJSON []byte) (*Configuration, error) {
@@ -71,7 +75,7 @@ func NewConfiguration(flagsJSON, banditsJSON []byte) (*Configuration, error) {
 	}
 	var w wireConfig
 	if err := json.Unmarshal(flagsJSON, &w); err != nil {
-		return nil, fmt.Errorf("%w: flags configuration: %w", ErrInvalidConfiguration, err)
+		return nil, fmt.Errorf("%w: flags configuration: %s", ErrInvalidConfiguration, jsonerr.Describe(err))
 	}
 	if w.Flags == nil {
 		return nil, fmt.Errorf("%w: flags configuration has no \"flags\" object", ErrInvalidConfiguration)
@@ -90,7 +94,13 @@ func NewConfiguration(flagsJSON, banditsJSON []byte) (*Configuration, error) {
 	for key, raw := range w.Flags {
 		c.flags[key] = compileFlag(key, raw)
 	}
-	c.banditIndex, c.banditVersions = compileBanditLinks(w)
+	links := compileBanditLinks(w.Bandits, w.BanditReferences, c.flags)
+	c.banditIndex, c.banditVersions = links.index, links.versions
+	for key, cause := range links.broken {
+		if f := c.flags[key]; f != nil && f.err == nil {
+			f.err = flagError(key, ErrFlagConfiguration, cause)
+		}
+	}
 	if len(bytes.TrimSpace(banditsJSON)) > 0 {
 		models, err := parseBanditModels(banditsJSON)
 		if err != nil {
@@ -117,12 +127,18 @@ func (c *Configuration) FlagKeys() []string {
 	return keys
 }
 
-// FlagErrors returns, for each flag that could not be compiled, the reason. Those flags serve defaults.
+// FlagErrors returns, by flag key, what is wrong with each flag's configuration; every error wraps
+// [ErrFlagConfiguration] and names the flag and the cause. It lists the flags that could not be compiled
+// (they serve defaults) and the flags with splits that name an undefined variation (such a split serves
+// the default when selected; the rest of the flag serves normally).
 func (c *Configuration) FlagErrors() map[string]error {
 	errs := map[string]error{}
 	for k, f := range c.flags {
-		if f.err != nil {
+		switch {
+		case f.err != nil:
 			errs[k] = f.err
+		case len(f.splitProblems) > 0:
+			errs[k] = flagError(k, ErrFlagConfiguration, strings.Join(f.splitProblems, "; "))
 		}
 	}
 	return errs
@@ -137,12 +153,11 @@ type flag struct {
 	allocations   []allocation
 	totalShards   uint32
 	salts         []string
-	hasTimeWindow bool
+	splitProblems []string
 	err           error // non-nil: the flag is unusable and serves defaults with this error
 }
 
 type variation struct {
-	key   string
 	raw   json.RawMessage
 	err   error // the value does not fit the flag's type
 	str   string
@@ -188,7 +203,7 @@ func compileFlag(key string, raw json.RawMessage) *flag {
 	f := &flag{key: key}
 	var w wireFlag
 	if err := json.Unmarshal(raw, &w); err != nil {
-		f.err = flagError(key, ErrFlagConfiguration, "malformed flag: "+err.Error())
+		f.err = flagError(key, ErrFlagConfiguration, "malformed flag: "+jsonerr.Describe(err))
 		return f
 	}
 	f.enabled = w.Enabled
@@ -238,7 +253,6 @@ func (f *flag) compileAllocation(wa wireAllocation, saltIndex map[string]int) (a
 		}
 		a.hasEnd = true
 	}
-	f.hasTimeWindow = f.hasTimeWindow || a.hasStart || a.hasEnd
 	for _, wr := range wa.Rules {
 		r := rule{wire: wr}
 		for _, wc := range wr.Conditions {
@@ -253,6 +267,10 @@ func (f *flag) compileAllocation(wa wireAllocation, saltIndex map[string]int) (a
 	for _, ws := range wa.Splits {
 		s := split{variationKey: ws.VariationKey, variation: f.variations[ws.VariationKey],
 			rawShards: len(ws.Shards), extraLogging: ws.ExtraLogging}
+		if s.variation == nil {
+			f.splitProblems = append(f.splitProblems, fmt.Sprintf("allocation %q: a split names variation %q, which is not defined",
+				wa.Key, ws.VariationKey))
+		}
 		for _, wsh := range ws.Shards {
 			if fullRange(wsh.Ranges, f.totalShards) {
 				continue // matches every subject: no need to hash
@@ -280,9 +298,9 @@ func fullRange(ranges []wireRange, total uint32) bool {
 }
 
 // compileVariation decodes a variation value for the flag's type; a value that does not fit is kept with
-// its error and only fails an assignment that selects it (spec §1.2).
+// its error and only fails an assignment that selects it.
 func compileVariation(vt VariationType, key string, raw json.RawMessage) *variation {
-	v := &variation{key: key, raw: raw}
+	v := &variation{raw: raw}
 	var err error
 	switch vt {
 	case TypeString:
@@ -304,13 +322,14 @@ func compileVariation(vt VariationType, key string, raw json.RawMessage) *variat
 		}
 	}
 	if err != nil {
-		v.err = fmt.Errorf("variation %q is configured for type %s, but is set to incompatible value (%s): %w",
-			key, vt, raw, err)
+		v.err = fmt.Errorf("variation %q is configured for type %s, but is set to incompatible value (%s): %s",
+			key, vt, raw, jsonerr.Describe(err))
 	}
 	return v
 }
 
-// decodeInteger accepts integral JSON numbers, including forms such as 3.0 or 1e2 (spec §7).
+// decodeInteger accepts integral JSON numbers, including forms such as 3.0 or 1e2 (as Eppo's Rust and JS
+// SDKs do); a fractional value is an error.
 func decodeInteger(raw json.RawMessage) (int64, error) {
 	var n json.Number
 	if err := json.Unmarshal(raw, &n); err != nil {
@@ -327,36 +346,4 @@ func decodeInteger(raw json.RawMessage) (int64, error) {
 		return 0, fmt.Errorf("%s is not an integer", n)
 	}
 	return int64(f), nil
-}
-
-func compileBanditLinks(w wireConfig) (index map[string]map[string]string, versions map[string]string) {
-	index = map[string]map[string]string{}
-	add := func(v wireBanditVariation) {
-		m := index[v.FlagKey]
-		if m == nil {
-			m = map[string]string{}
-			index[v.FlagKey] = m
-		}
-		m[v.VariationValue] = v.Key
-	}
-	if w.Bandits != nil {
-		for _, vs := range w.Bandits {
-			for _, v := range vs {
-				add(v)
-			}
-		}
-	} else {
-		for _, ref := range w.BanditReferences {
-			for _, v := range ref.FlagVariations {
-				add(v)
-			}
-		}
-	}
-	versions = map[string]string{}
-	for key, ref := range w.BanditReferences {
-		if ref.ModelVersion != nil {
-			versions[key] = *ref.ModelVersion
-		}
-	}
-	return index, versions
 }

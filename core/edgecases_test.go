@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// TestEdgeCases runs testdata/edge-cases: the edge-case catalogue of evaluation spec §6.2 as data.
+// TestEdgeCases runs testdata/edge-cases: a catalogue of evaluation edge cases (coercions, nulls, regexes,
+// versions, dangling variations, ...) as data.
 func TestEdgeCases(t *testing.T) {
 	dir := filepath.Join(moduleRoot(t), "testdata", "edge-cases")
 	cfg, err := NewConfiguration(readFile(t, filepath.Join(dir, "flags.json")), nil)

@@ -24,7 +24,8 @@ type evaluation struct {
 	details    *EvaluationDetails
 }
 
-// timeNow returns the single "now" of this evaluation (spec §2.2 step 5), read at most once.
+// timeNow returns the single "now" of this evaluation, read at most once: every allocation's time window
+// and the event timestamp use the same instant.
 func (e *evaluation) timeNow() time.Time {
 	if !e.haveNow {
 		e.now = timestamp(e.clock)
@@ -155,7 +156,7 @@ func (e *evaluation) matched(i, matchedRule int) {
 	}
 }
 
-// matchDescription words a MATCH the way Eppo's SDKs do (spec §2.7).
+// matchDescription words a MATCH the way Eppo's SDKs do in their evaluation details.
 func matchDescription(subjectKey string, a *allocation, s *split) string {
 	if len(a.rules) == 0 {
 		return fmt.Sprintf("%s belongs to the range of traffic assigned to %q defined in allocation %q.",

@@ -91,7 +91,7 @@ func infoFor(cfg *Configuration, source ConfigurationSource, now time.Time) Conf
 
 // ConfigurationInfo describes the configuration currently served (Source is SourceNone before the first).
 func (c *Client) ConfigurationInfo() ConfigurationInfo {
-	if c.lifecycle == nil {
+	if c == nil || c.lifecycle == nil {
 		return ConfigurationInfo{}
 	}
 	c.lifecycle.mu.Lock()
@@ -101,6 +101,9 @@ func (c *Client) ConfigurationInfo() ConfigurationInfo {
 
 // Stats returns a snapshot of the client's configuration lifecycle.
 func (c *Client) Stats() Stats {
+	if c == nil {
+		return Stats{}
+	}
 	l := c.lifecycle
 	if l == nil {
 		return Stats{}

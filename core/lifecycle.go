@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,9 +61,13 @@ func newLifecycle(c *Client, cfg Config) (*lifecycle, error) {
 	if cfg.PollInterval < 0 {
 		return nil, fmt.Errorf("eppokit: Config.PollInterval is negative (%v)", cfg.PollInterval)
 	}
+	baseURL := cfg.BaseURL
+	if baseURL == "" {
+		baseURL = DefaultBaseURL
+	}
 	f, err := cdn.NewFetcher(cdn.Options{
 		APIKey:     cfg.APIKey,
-		BaseURL:    cfg.BaseURL,
+		BaseURL:    baseURL,
 		SDKName:    SDKName,
 		SDKVersion: SDKVersion,
 		HTTPClient: cfg.HTTPClient,
@@ -103,8 +108,12 @@ func (l *lifecycle) step(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return err // stopping: not a failure worth recording
 	}
-	if errors.Is(err, cdn.ErrUnauthorized) {
-		err = fmt.Errorf("%w: %w", ErrUnauthorized, err)
+	switch {
+	case errors.Is(err, cdn.ErrUnauthorized):
+		err = &chainError{msg: "eppokit: the CDN rejected the API key (" + err.Error() + "); configuration polling stopped",
+			errs: []error{ErrUnauthorized, err}}
+	case err != nil:
+		err = chain("", err)
 	}
 	now := l.client.now()
 	l.mu.Lock()
@@ -179,9 +188,10 @@ func (l *lifecycle) installLocked(cfg *Configuration, info ConfigurationInfo) {
 // SetConfiguration; not for InitialConfiguration) with descriptions of the old and new configurations.
 // Listeners run one change at a time, in order, on a goroutine of their own: never on an assignment
 // call's or the poller's, so a slow listener delays neither. A panicking listener is recovered and
-// logged. A nil f is ignored.
+// logged. A nil f is ignored. Changes installed before f was registered (the first fetch may complete
+// right after NewClient) are not replayed: read [Client.ConfigurationInfo] for the current configuration.
 func (c *Client) OnConfigurationChange(f func(old, new ConfigurationInfo)) {
-	if f == nil || c.lifecycle == nil {
+	if f == nil || c == nil || c.lifecycle == nil {
 		return
 	}
 	l := c.lifecycle
@@ -195,8 +205,13 @@ func (c *Client) OnConfigurationChange(f func(old, new ConfigurationInfo)) {
 // InitialConfiguration, otherwise after the first successful fetch (or SetConfiguration). It returns an
 // error when ctx ends first (mentioning the last fetch error, if any), when polling stopped for good
 // before any configuration arrived (wrapping [ErrUnauthorized] for a rejected key), or when the client
-// was closed first ([ErrClosed]).
+// was closed first ([ErrClosed]). A client with neither APIKey nor InitialConfiguration, and no
+// configuration set yet, has nothing to wait for: the error, returned at once, matches
+// [ErrNoConfigurationSource] and [ErrNotInitialized].
 func (c *Client) WaitForInitialization(ctx context.Context) error {
+	if c == nil {
+		return errNilClient
+	}
 	l := c.lifecycle
 	if l == nil {
 		if c.config.Load() != nil {
@@ -207,6 +222,8 @@ func (c *Client) WaitForInitialization(ctx context.Context) error {
 	var stopped <-chan struct{}
 	if l.poller != nil {
 		stopped = l.poller.Done()
+	} else if c.config.Load() == nil {
+		return errNoSource // nothing will ever bring a configuration: say so now
 	}
 	select {
 	case <-l.initialized:
@@ -218,13 +235,13 @@ func (c *Client) WaitForInitialization(ctx context.Context) error {
 		default:
 		}
 		if err := l.stoppedBy(); err != nil {
-			return fmt.Errorf("eppokit: no configuration: %w", err)
+			return chain("no configuration", err)
 		}
 		return ErrClosed
 	case <-ctx.Done():
 		if err := c.Stats().LastError; err != nil {
 			return fmt.Errorf("eppokit: waiting for the first configuration: %w (last fetch error: %s)",
-				ctx.Err(), l.redact(err.Error()))
+				ctx.Err(), l.redact(strings.TrimPrefix(err.Error(), "eppokit: ")))
 		}
 		return fmt.Errorf("eppokit: waiting for the first configuration: %w", ctx.Err())
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"log/slog"
 )
 
@@ -41,7 +40,7 @@ func (l *lifecycle) refresh(ctx context.Context) (*Configuration, ConfigurationI
 			cfg, err = NewConfiguration(resp.Body, nil)
 			if err != nil {
 				l.fetcher.ResetETags()
-				return nil, none, fmt.Errorf("eppokit: flags configuration from the CDN rejected; the previous one keeps serving: %w", err)
+				return nil, none, chain("flags configuration from the CDN rejected; the previous one keeps serving", err)
 			}
 			flagsChanged, flagsSum = true, sum
 		}
@@ -93,8 +92,8 @@ func (l *lifecycle) banditsFor(ctx context.Context, cfg *Configuration) (*bandit
 	}
 	models, err := parseBanditModels(resp.Body)
 	if err != nil {
-		return nil, "", fmt.Errorf("eppokit: bandit models from the CDN rejected; the previous configuration keeps serving: %w: %w",
-			ErrInvalidConfiguration, err)
+		return nil, "", chain("bandit models from the CDN rejected; the previous configuration keeps serving", err,
+			ErrInvalidConfiguration)
 	}
 	if lagging(models, refs) {
 		l.logger.LogAttrs(ctx, slog.LevelWarn,

@@ -3,7 +3,7 @@ package core
 import "strings"
 
 // semVersion is a strict SemVer 2.0.0 version (an optional leading "v" is tolerated; build metadata is
-// parsed and ignored for precedence, spec §2.4).
+// parsed and ignored for precedence, as Eppo's Go and JS SDKs do).
 type semVersion struct {
 	major, minor, patch uint64
 	pre                 []string // dot-separated pre-release identifiers; nil for a release

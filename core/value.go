@@ -6,7 +6,8 @@ import (
 	"strconv"
 )
 
-// valueKind is what an attribute value is, once normalised (spec §2.3).
+// valueKind is what an attribute value is, once normalised: every Go number kind is a number, bools and
+// strings stay what they are, nil is null.
 type valueKind uint8
 
 const (
@@ -88,7 +89,8 @@ func unsigned(u uint64) attrValue {
 	return attrValue{kind: kindNumber, f: float64(u), intForm: 2, u: u}
 }
 
-// appendString appends the value's string form (spec §2.3) and reports whether it has one.
+// appendString appends the value's string form (numbers without exponent and integral ones without ".0",
+// bools as "true"/"false") and reports whether it has one.
 // Strings are not appended (use v.s directly); callers handle kindString first.
 func (v *attrValue) appendString(buf []byte) ([]byte, bool) {
 	switch v.kind {
@@ -120,7 +122,7 @@ func FormatNumber(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
-// number returns the value as a float64 for numeric comparisons (spec §2.3): numbers as-is, strings parsed
+// number returns the value as a float64 for numeric comparisons: numbers as-is, strings parsed
 // as decimal floats; everything else, and NaN, gives ok=false.
 func (v *attrValue) number() (float64, bool) {
 	switch v.kind {

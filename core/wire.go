@@ -10,9 +10,11 @@ type wireConfig struct {
 	Environment struct {
 		Name string `json:"name"`
 	} `json:"environment"`
-	Flags            map[string]json.RawMessage       `json:"flags"`
-	Bandits          map[string][]wireBanditVariation `json:"bandits"`
-	BanditReferences map[string]wireBanditReference   `json:"banditReferences"`
+	Flags map[string]json.RawMessage `json:"flags"`
+	// The flag-to-bandit links, decoded entry by entry (see compileBanditLinks) so that one entry of the
+	// wrong shape disables only the flags it links.
+	Bandits          json.RawMessage `json:"bandits"`
+	BanditReferences json.RawMessage `json:"banditReferences"`
 }
 
 type wireBanditVariation struct {
@@ -23,8 +25,8 @@ type wireBanditVariation struct {
 }
 
 type wireBanditReference struct {
-	ModelVersion   *string               `json:"modelVersion"`
-	FlagVariations []wireBanditVariation `json:"flagVariations"`
+	ModelVersion   json.RawMessage `json:"modelVersion"`
+	FlagVariations json.RawMessage `json:"flagVariations"`
 }
 
 type wireFlag struct {

@@ -35,7 +35,7 @@ type rawContext struct {
 	Categorical map[string]any `json:"categoricalAttributes"`
 }
 
-// banditLinks reads the legacy "bandits" section of ufc/bandit-flags-v1.json (spec §1.7):
+// banditLinks reads the legacy "bandits" section of ufc/bandit-flags-v1.json:
 // flag key → variation value → bandit key.
 func banditLinks(t *testing.T) map[string]map[string]string {
 	var cfg struct {
@@ -117,7 +117,7 @@ func TestConformanceSelections(t *testing.T) {
 }
 
 // toContext turns conformance attributes into typed maps. Well-typed files must hold numbers in the numeric
-// map and strings in the categorical map. Dynamic-typing files are cleaned per spec §4.6: the numeric map
+// map and strings in the categorical map. Dynamic-typing files are cleaned as Eppo's SDKs do: the numeric map
 // keeps finite numbers only; the categorical map keeps strings and stringifies numbers and bools; nulls and
 // anything else are dropped.
 func toContext(t *testing.T, raw rawContext, dynamic bool) (map[string]float64, map[string]string) {

@@ -36,8 +36,8 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("%s (model %s): p=%.4f gap=%g score=%.1f\n", sel.Key, model.Version, sel.Probability, sel.OptimalityGap, sel.Score)
-	// Output: nike (model 123): p=0.7923 gap=0 score=6.2
+	fmt.Printf("%s (model %s): p=%.4f gap=%g\n", sel.Key, model.Version, sel.Probability, sel.OptimalityGap)
+	// Output: nike (model 123): p=0.7923 gap=0
 }
 
 // A model that fails to compile is reported on its own; the other models stay usable.
@@ -57,6 +57,6 @@ func ExampleModels_Lookup() {
 	fmt.Println(missingErr)
 	// Output:
 	// <nil>
-	// bandit: invalid model "bad": modelData.gamma -1 is negative
-	// bandit: model not found: "missing"
+	// bandit "bad": invalid model: modelData.gamma -1 is negative
+	// bandit "missing": model not found
 }

@@ -49,6 +49,26 @@ func newModel(gamma, defaultScore, floor float64, actions map[string]*actionMode
 		subject: newSubjectIndex(actions)}
 }
 
+// scoreOf scores one action for a subject, for tests that check scoring on its own.
+func scoreOf(m *Model, subjectNumeric map[string]float64, subjectCategorical map[string]string, action Action) float64 {
+	view := subjectView{
+		numeric:     make([]float64, len(m.subject.numeric)),
+		categorical: make([]int, len(m.subject.categorical)),
+	}
+	m.subject.resolve(subjectNumeric, subjectCategorical, view)
+	return m.score(view, action)
+}
+
+// indexOf returns the position of the action with key in actions, or -1.
+func indexOf(actions []Action, key string) int {
+	for i, a := range actions {
+		if a.Key == key {
+			return i
+		}
+	}
+	return -1
+}
+
 // intercepts builds coefficients that give each action a constant score.
 func intercepts(scores map[string]float64) map[string]*actionModel {
 	out := make(map[string]*actionModel, len(scores))

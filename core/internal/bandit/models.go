@@ -3,10 +3,13 @@ package bandit
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
 	"time"
+
+	"github.com/eppokit/eppokit/core/internal/jsonerr"
 )
 
 // Models is a parsed bandit models response (/flag-config/v1/bandits). It is immutable after parsing and safe
@@ -35,7 +38,7 @@ func (ms *Models) Lookup(banditKey string) (*Model, error) {
 			return nil, err
 		}
 	}
-	return nil, fmt.Errorf("%w: %q", ErrModelNotFound, banditKey)
+	return nil, fmt.Errorf("bandit %q: %w", banditKey, ErrModelNotFound)
 }
 
 // Model is one compiled bandit model. It is immutable and safe for concurrent use.
@@ -59,15 +62,6 @@ type Model struct {
 	// pool recycles the per-call scratch of Select.
 	pool sync.Pool
 }
-
-// Gamma is the exploration parameter γ of inverse gap weighting.
-func (m *Model) Gamma() float64 { return m.gamma }
-
-// DefaultActionScore is the score of an action the model has no coefficients for.
-func (m *Model) DefaultActionScore() float64 { return m.defaultScore }
-
-// ActionProbabilityFloor is the total probability floor, shared equally by the actions of one selection.
-func (m *Model) ActionProbabilityFloor() float64 { return m.floor }
 
 // actionModel is the compiled coefficients of one action: a linear model over subject and action attributes.
 type actionModel struct {
@@ -143,11 +137,11 @@ type wireCategorical struct {
 // object, or whose "bandits" is not an object, is an error.
 func ParseModels(data []byte) (*Models, error) {
 	if t := bytes.TrimSpace(data); len(t) == 0 || t[0] != '{' {
-		return nil, fmt.Errorf("bandit models: the response is not a JSON object")
+		return nil, fmt.Errorf("the response is not a JSON object")
 	}
 	var w wireResponse
 	if err := json.Unmarshal(data, &w); err != nil {
-		return nil, fmt.Errorf("bandit models: %w", err)
+		return nil, errors.New(jsonerr.Describe(err))
 	}
 	ms := &Models{
 		UpdatedAt: parseTime(w.UpdatedAt),
@@ -163,7 +157,7 @@ func ParseModels(data []byte) (*Models, error) {
 	for key, raw := range w.Bandits {
 		m, err := compileModel(key, raw)
 		if err != nil {
-			ms.Errors[key] = fmt.Errorf("%w %q: %w", ErrInvalidModel, key, err)
+			ms.Errors[key] = fmt.Errorf("bandit %q: %w: %w", key, ErrInvalidModel, err)
 			continue
 		}
 		ms.Bandits[key] = m
@@ -177,7 +171,7 @@ func compileModel(key string, raw json.RawMessage) (*Model, error) {
 	}
 	var w wireModel
 	if err := json.Unmarshal(raw, &w); err != nil {
-		return nil, err
+		return nil, errors.New(jsonerr.Describe(err))
 	}
 	switch {
 	case w.BanditKey == "":

@@ -36,8 +36,8 @@ func TestParseModelsFixture(t *testing.T) {
 		if m.Key != key || m.Name != "falcon" || m.Version != w.version || !m.UpdatedAt.Equal(wantTime) {
 			t.Errorf("%s: got key %q name %q version %q updatedAt %v", key, m.Key, m.Name, m.Version, m.UpdatedAt)
 		}
-		if m.Gamma() != w.gamma || m.DefaultActionScore() != w.defaultScore || m.ActionProbabilityFloor() != w.floor {
-			t.Errorf("%s: gamma %v default %v floor %v", key, m.Gamma(), m.DefaultActionScore(), m.ActionProbabilityFloor())
+		if m.gamma != w.gamma || m.defaultScore != w.defaultScore || m.floor != w.floor {
+			t.Errorf("%s: gamma %v default %v floor %v", key, m.gamma, m.defaultScore, m.floor)
 		}
 		if len(m.actions) != w.actions {
 			t.Errorf("%s: %d actions with coefficients, want %d", key, len(m.actions), w.actions)
@@ -60,7 +60,7 @@ func TestParseModelsRejectsOnlyTheMalformedModel(t *testing.T) {
 		name, body, wantErr string
 	}{
 		{"null model", `null`, "null"},
-		{"not an object", `42`, "cannot unmarshal"},
+		{"not an object", `42`, "is a number, want an object"},
 		{"missing banditKey", `{"modelData":{"gamma":1,"defaultActionScore":0,"actionProbabilityFloor":0}}`, "banditKey is missing"},
 		{"banditKey mismatch", `{"banditKey":"other","modelData":{"gamma":1,"defaultActionScore":0,"actionProbabilityFloor":0}}`, "differs"},
 		{"missing modelData", `{"banditKey":"bad"}`, "modelData is missing"},

@@ -12,20 +12,9 @@ type Action struct {
 	Categorical map[string]string
 }
 
-// Score returns the model's score of one action for a subject (spec §4.2): defaultActionScore when the model
-// has no coefficients for the action, otherwise the intercept plus every subject and action coefficient term.
-// A finite result is guaranteed: scores that overflow are clamped to ±MaxFloat64 (NaN to -MaxFloat64).
-// Score is meant for inspection; it allocates, unlike [Model.Select].
-func (m *Model) Score(subjectNumeric map[string]float64, subjectCategorical map[string]string, action Action) float64 {
-	view := subjectView{
-		numeric:     make([]float64, len(m.subject.numeric)),
-		categorical: make([]int, len(m.subject.categorical)),
-	}
-	m.subject.resolve(subjectNumeric, subjectCategorical, view)
-	return m.score(view, action)
-}
-
-// score scores an action for a subject already resolved into view.
+// score scores an action for a subject already resolved into view: defaultActionScore when the model has no
+// coefficients for the action, otherwise the intercept plus every subject and action coefficient term. The
+// result is finite: sums that overflow are clamped to ±MaxFloat64 (NaN to -MaxFloat64).
 func (m *Model) score(view subjectView, action Action) float64 {
 	am, ok := m.actions[action.Key]
 	if !ok {

@@ -9,7 +9,7 @@ import (
 	"github.com/eppokit/eppokit/core/internal/shard"
 )
 
-// totalShards is the fixed shard count of bandit action selection (spec §4.4), independent of any flag.
+// totalShards is the fixed shard count of bandit action selection, independent of any flag.
 const totalShards = 10000
 
 // maxPooledActions bounds the scratch space kept between calls, so one huge call does not pin memory.
@@ -17,16 +17,12 @@ const maxPooledActions = 4096
 
 // Selection is the action a model chose and the numbers a bandit event records about it.
 type Selection struct {
-	// Index is the position of the chosen action in the slice given to [Model.Select].
-	Index int
 	// Key is the chosen action's key.
 	Key string
 	// Probability is the chosen action's weight, in [0, 1].
 	Probability float64
 	// OptimalityGap is the best score minus the chosen action's score (a score difference, ≥ 0).
 	OptimalityGap float64
-	// Score is the chosen action's score.
-	Score float64
 }
 
 // scratch holds the per-call slices of [Model.Select], reused through the model's pool.
@@ -43,7 +39,7 @@ type ranked struct {
 	idx   int
 }
 
-// Select chooses one of actions for a subject (spec §4.2–4.4): it scores every action, gives each non-best
+// Select chooses one of actions for a subject: it scores every action, gives each non-best
 // action max(floor/n, 1/(n + γ·gap)) and the best (highest score, ties to the smallest key) the remainder, then
 // walks the actions ordered by shard(flagKey-subjectKey-actionKey) and returns the first whose cumulative
 // weight exceeds shard(flagKey-subjectKey)/10000 (the last one if rounding leaves none).
@@ -92,11 +88,9 @@ func (m *Model) Select(flagKey, subjectKey string, subjectNumeric map[string]flo
 		}
 	}
 	return Selection{
-		Index:         chosen,
 		Key:           actions[chosen].Key,
 		Probability:   weights[chosen],
 		OptimalityGap: gap(scores[best], scores[chosen]),
-		Score:         scores[chosen],
 	}, nil
 }
 
@@ -113,7 +107,7 @@ func (m *Model) scoreAll(subject subjectView, actions []Action, scores []float64
 	return best
 }
 
-// weigh fills weights by inverse gap weighting with a floor (spec §4.3). best is the index of the best score.
+// weigh fills weights by inverse gap weighting with a floor. best is the index of the best score.
 // The remainder is summed in selection order, so the best action's weight does not depend on the order the
 // caller listed the actions in (callers often build them from a map). With gamma ≥ 0 and a floor in [0, 1]
 // (both checked at compile time) every non-best weight is at most 1/n, so the best action's remainder is

@@ -47,7 +47,7 @@ func TestSelectWorkedExample(t *testing.T) {
 		{Key: "adidas", Numeric: map[string]float64{"brand_affinity": -1.0}, Categorical: map[string]string{"loyalty_tier": "bronze"}},
 		{Key: "reebok", Numeric: map[string]float64{"brand_affinity": 0.5}, Categorical: map[string]string{"loyalty_tier": "gold"}},
 	}
-	// Scores 6.2, −0.9, 0 (§4.2): gaps 7.1 and 6.2 with n = 3 and γ = 1.
+	// Scores 6.2, −0.9, 0 (the worked scoring example): gaps 7.1 and 6.2 with n = 3 and γ = 1.
 	best, w := weightsOf(m, subjNum, subjCat, actions)
 	if best != "nike" {
 		t.Fatalf("best = %s, want nike", best)
@@ -59,7 +59,7 @@ func TestSelectWorkedExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Conformance: alice gets nike (ufc/bandit-tests/test-case-banner-bandit.json).
-	if sel.Key != "nike" || sel.Index != 0 || !near(sel.Probability, 1-1/10.1-1/9.2) || sel.OptimalityGap != 0 || !near(sel.Score, 6.2) {
+	if sel.Key != "nike" || !near(sel.Probability, 1-1/10.1-1/9.2) || sel.OptimalityGap != 0 {
 		t.Errorf("Select = %+v", sel)
 	}
 }
@@ -127,7 +127,7 @@ func TestSelectOneAction(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sel.Key != "nike" || sel.Index != 0 || sel.Probability != 1 || sel.OptimalityGap != 0 || !near(sel.Score, 3.2) {
+		if sel.Key != "nike" || sel.Probability != 1 || sel.OptimalityGap != 0 {
 			t.Errorf("subject %q: Select = %+v", subject, sel)
 		}
 	}
@@ -143,7 +143,7 @@ func TestSelectErrors(t *testing.T) {
 	}
 }
 
-// refShard is an independent statement of spec §2.5, used to check the selection walk.
+// refShard restates the shard rule (md5, first four bytes big-endian, mod 10000), to check the selection walk.
 func refShard(s string) uint32 {
 	sum := md5.Sum([]byte(s))
 	return binary.BigEndian.Uint32(sum[:4]) % 10000
@@ -181,7 +181,7 @@ func TestSelectThousandActionsWalksShardOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sel.Key != want || actions[sel.Index].Key != want || math.Abs(sel.Probability-1.0/n) > 1e-12 {
+		if sel.Key != want || math.Abs(sel.Probability-1.0/n) > 1e-12 {
 			t.Errorf("%s: Select = %+v, want %s with probability 1/%d", subject, sel, want, n)
 		}
 		checked++
@@ -191,7 +191,7 @@ func TestSelectThousandActionsWalksShardOrder(t *testing.T) {
 	}
 }
 
-// The cold-start fixture (spec §4.4): uniform weights, the pick depends only on the hashes.
+// The cold-start fixture: uniform weights, the pick depends only on the hashes.
 func TestSelectColdStart(t *testing.T) {
 	m := fixtureModel(t, "cold_start_bandit")
 	want := map[string]string{"alice": "red", "bob": "green", "charles": "blue"}
@@ -225,8 +225,7 @@ func TestSelectIsIndependentOfInputOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if first.Key != second.Key || first.Probability != second.Probability || first.Score != second.Score ||
-			reversed[second.Index].Key != second.Key {
+		if first != second {
 			t.Fatalf("%s: %+v vs reversed %+v", subject, first, second)
 		}
 	}

@@ -8,13 +8,13 @@ import (
 
 // ErrUnauthorized is matched (errors.Is) by fetch errors for HTTP 401 and 403: the SDK key was
 // rejected. Retrying cannot help, so a [Poller] stops when its step returns it.
-var ErrUnauthorized = errors.New("cdn: unauthorized (SDK key rejected)")
+var ErrUnauthorized = errors.New("unauthorized (SDK key rejected)")
 
 // ErrBodyTooLarge is matched by fetch errors when the decoded response exceeds [Options.MaxBodyBytes].
-var ErrBodyTooLarge = errors.New("cdn: response body too large")
+var ErrBodyTooLarge = errors.New("response body too large")
 
 // ErrPermanent is matched by errors wrapped with [Permanent].
-var ErrPermanent = errors.New("cdn: permanent error")
+var ErrPermanent = errors.New("permanent error")
 
 // StatusError reports a non-2xx HTTP response (other than a 304 answering If-None-Match).
 // For 401 and 403 it also matches [ErrUnauthorized].
@@ -27,7 +27,7 @@ type StatusError struct {
 
 // Error describes the status without the request URL, which carries the SDK key.
 func (e *StatusError) Error() string {
-	return fmt.Sprintf("cdn: GET %s: HTTP %d %s", e.Endpoint, e.Code, http.StatusText(e.Code))
+	return fmt.Sprintf("GET %s: HTTP %d %s", e.Endpoint, e.Code, http.StatusText(e.Code))
 }
 
 // Is makes a 401 or 403 StatusError match [ErrUnauthorized].

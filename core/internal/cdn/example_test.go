@@ -58,7 +58,7 @@ func ExampleStartPoller() {
 	fmt.Println(errors.Is(p.Err(), cdn.ErrUnauthorized), p.Err())
 	fmt.Println(p.Stop(context.Background()))
 	// Output:
-	// true cdn: GET /flag-config/v1/config: HTTP 401 Unauthorized
+	// true GET /flag-config/v1/config: HTTP 401 Unauthorized
 	// <nil>
 }
 

@@ -50,27 +50,25 @@ type Fetcher struct {
 
 // NewFetcher validates opts, fills defaults and returns a Fetcher. It fails if APIKey is empty or
 // BaseURL is not an absolute http(s) URL without query or fragment.
+//
+// The API key stays with BaseURL's host: the fetcher follows a redirect only to the same host and port,
+// never from https to http, and without a Referer header; any other redirect fails the fetch with
+// [ErrRedirectRefused]. It does so on a copy of Options.HTTPClient, which is left as it was.
 func NewFetcher(opts Options) (*Fetcher, error) {
 	if opts.APIKey == "" {
-		return nil, errors.New("cdn: Options.APIKey is required")
+		return nil, errors.New("Options.APIKey is required")
 	}
 	scrub := newScrubber(opts.APIKey)
 	if opts.BaseURL == "" {
-		opts.BaseURL = DefaultBaseURL
+		return nil, errors.New("Options.BaseURL is required")
 	}
 	base, err := url.Parse(opts.BaseURL)
 	if err != nil {
-		return nil, scrub.error(fmt.Errorf("cdn: invalid BaseURL: %w", err))
+		return nil, scrub.error(fmt.Errorf("invalid BaseURL: %w", err))
 	}
 	if (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" {
-		return nil, fmt.Errorf("cdn: invalid BaseURL %q: want an absolute http or https URL without query or fragment",
+		return nil, fmt.Errorf("invalid BaseURL %q: want an absolute http or https URL without query or fragment",
 			scrub.string(opts.BaseURL))
-	}
-	if opts.SDKName == "" {
-		opts.SDKName = DefaultSDKName
-	}
-	if opts.SDKVersion == "" {
-		opts.SDKVersion = DefaultSDKVersion
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = NewHTTPClient()
@@ -85,7 +83,14 @@ func NewFetcher(opts Options) (*Fetcher, error) {
 		opts.Logger = slog.Default()
 	}
 	// url.Values.Encode sorts keys, matching the reference SDKs' query strings.
-	query := url.Values{"apiKey": {opts.APIKey}, "sdkName": {opts.SDKName}, "sdkVersion": {opts.SDKVersion}}.Encode()
+	params := url.Values{"apiKey": {opts.APIKey}}
+	if opts.SDKName != "" {
+		params.Set("sdkName", opts.SDKName)
+	}
+	if opts.SDKVersion != "" {
+		params.Set("sdkVersion", opts.SDKVersion)
+	}
+	query := params.Encode()
 	urls := make(map[string]string, 2)
 	for _, ep := range []string{FlagsEndpoint, BanditsEndpoint} {
 		u := *base
@@ -95,13 +100,13 @@ func NewFetcher(opts Options) (*Fetcher, error) {
 		urls[ep] = u.String()
 	}
 	return &Fetcher{
-		client:    opts.HTTPClient,
+		client:    keyStaysHome(opts.HTTPClient, base),
 		urls:      urls,
 		timeout:   opts.RequestTimeout,
 		maxBody:   opts.MaxBodyBytes,
 		logger:    opts.Logger,
 		scrub:     scrub,
-		userAgent: opts.SDKName + "/" + opts.SDKVersion,
+		userAgent: strings.Trim(opts.SDKName+"/"+opts.SDKVersion, "/"),
 		etags:     make(map[string]string, 2),
 	}, nil
 }
@@ -155,7 +160,7 @@ func (f *Fetcher) fetch(ctx context.Context, endpoint string) (Response, error) 
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.urls[endpoint], nil)
 	if err != nil {
-		return Response{}, f.scrub.error(fmt.Errorf("cdn: GET %s: %w", endpoint, err))
+		return Response{}, f.scrub.error(fmt.Errorf("GET %s: %w", endpoint, err))
 	}
 	req.Header.Set("Accept", "application/json")
 	// Set explicitly so the body arrives compressed whatever the transport; decoded in readBody.
@@ -168,7 +173,12 @@ func (f *Fetcher) fetch(ctx context.Context, endpoint string) (Response, error) 
 
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return Response{}, fmt.Errorf("cdn: GET %s: %w", endpoint, f.scrub.error(err))
+		// The *url.Error around it repeats the method and the full URL; its cause is what matters.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return Response{}, fmt.Errorf("GET %s: %w", endpoint, f.scrub.error(err))
 	}
 	defer resp.Body.Close()
 
@@ -185,7 +195,7 @@ func (f *Fetcher) fetch(ctx context.Context, endpoint string) (Response, error) 
 
 	body, err := f.readBody(resp)
 	if err != nil {
-		return Response{}, fmt.Errorf("cdn: GET %s: %w", endpoint, f.scrub.error(err))
+		return Response{}, fmt.Errorf("GET %s: %w", endpoint, f.scrub.error(err))
 	}
 	etag := resp.Header.Get("ETag")
 	f.setETag(endpoint, etag)
@@ -204,12 +214,12 @@ func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
 	case "gzip", "x-gzip":
 		gzipped = !resp.Uncompressed
 	default:
-		return nil, fmt.Errorf("cdn: unsupported Content-Encoding %q", enc)
+		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
 	}
 	if gzipped {
 		zr, err := gzip.NewReader(resp.Body)
 		if err != nil {
-			return nil, fmt.Errorf("cdn: gzip body: %w", err)
+			return nil, fmt.Errorf("gzip body: %w", err)
 		}
 		defer zr.Close()
 		r = zr
@@ -223,7 +233,7 @@ func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
 	}
 	n, err := buf.ReadFrom(io.LimitReader(r, f.maxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("cdn: reading body: %w", err)
+		return nil, fmt.Errorf("reading body: %w", err)
 	}
 	if n > f.maxBody {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, f.maxBody)

@@ -91,6 +91,7 @@ func TestNewFetcherValidates(t *testing.T) {
 		opts Options
 	}{
 		{"missing key", Options{BaseURL: "https://example.com"}},
+		{"missing base", Options{APIKey: testKey}},
 		{"relative base", Options{APIKey: testKey, BaseURL: "/api"}},
 		{"ftp base", Options{APIKey: testKey, BaseURL: "ftp://example.com/api"}},
 		{"base with query", Options{APIKey: testKey, BaseURL: "https://example.com/api?apiKey=" + testKey}},
@@ -104,12 +105,12 @@ func TestNewFetcherValidates(t *testing.T) {
 			assertNoKey(t, "NewFetcher error", err.Error())
 		})
 	}
-	f, err := NewFetcher(Options{APIKey: testKey})
+	f, err := NewFetcher(Options{APIKey: testKey, BaseURL: "https://cdn.example/api/"})
 	if err != nil {
 		t.Fatalf("NewFetcher with defaults: %v", err)
 	}
-	if got := f.urls[FlagsEndpoint]; !strings.HasPrefix(got, DefaultBaseURL+FlagsEndpoint+"?") {
-		t.Errorf("default flags URL = %s", Redact(got))
+	if got := f.urls[FlagsEndpoint]; got != "https://cdn.example/api"+FlagsEndpoint+"?apiKey="+url.QueryEscape(testKey) {
+		t.Errorf("flags URL = %s", Redact(got))
 	}
 	if f.timeout != DefaultRequestTimeout || f.maxBody != DefaultMaxBodyBytes {
 		t.Errorf("defaults: timeout %v, max body %d", f.timeout, f.maxBody)

@@ -7,29 +7,28 @@ import (
 	"time"
 )
 
-// Defaults applied by [NewFetcher] to zero-valued [Options] fields.
+// Defaults applied by [NewFetcher] to zero-valued [Options] fields. The CDN's base URL and the library's
+// name and version are the caller's (package core declares them), so they have no default here.
 const (
-	DefaultBaseURL        = "https://fscdn.eppo.cloud/api"
-	DefaultSDKName        = "eppokit-go"
-	DefaultSDKVersion     = "unknown"
 	DefaultRequestTimeout = 10 * time.Second
 	DefaultMaxBodyBytes   = 64 << 20
 )
 
-// Options configures a [Fetcher]. Every field except APIKey has a usable zero value.
+// Options configures a [Fetcher]. APIKey and BaseURL are required; the other fields have usable zero values.
 type Options struct {
-	// APIKey is the Eppo SDK key, sent as the apiKey query parameter. Required. It never appears in
-	// an error or log line produced by this package.
+	// APIKey is the Eppo SDK key, sent as the apiKey query parameter. It never appears in an error or log
+	// line produced by this package.
 	APIKey string
-	// BaseURL is the CDN base URL without a trailing endpoint path; default [DefaultBaseURL].
-	// It must be an absolute http or https URL.
+	// BaseURL is the CDN base URL without a trailing endpoint path: an absolute http or https URL. The
+	// API key is sent to this URL's host only (see [NewFetcher]).
 	BaseURL string
-	// SDKName is sent as the sdkName query parameter; default [DefaultSDKName].
+	// SDKName is sent as the sdkName query parameter when set.
 	SDKName string
-	// SDKVersion is sent as the sdkVersion query parameter; default [DefaultSDKVersion].
+	// SDKVersion is sent as the sdkVersion query parameter when set.
 	SDKVersion string
 	// HTTPClient performs the requests; default a client built by [NewHTTPClient]. Its Timeout, if
-	// any, still applies in addition to RequestTimeout.
+	// any, still applies in addition to RequestTimeout. The fetcher uses a copy with its own redirect
+	// policy and never modifies the given client.
 	HTTPClient *http.Client
 	// RequestTimeout bounds each request, body download included, through its context;
 	// default [DefaultRequestTimeout]. Values <= 0 select the default.

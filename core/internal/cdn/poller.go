@@ -11,16 +11,13 @@ import (
 	"github.com/cenkalti/backoff/v4"
 )
 
-// Defaults applied by [StartPoller] to zero-valued [PollerOptions] fields.
-const (
-	DefaultPollInterval   = 30 * time.Second
-	DefaultInitialBackoff = time.Second
-)
+// DefaultInitialBackoff is the first retry wait when [PollerOptions.InitialBackoff] is zero.
+const DefaultInitialBackoff = time.Second
 
-// PollerOptions configures a [Poller]. The zero value polls every [DefaultPollInterval].
+// PollerOptions configures a [Poller]. Interval is required; the other fields have usable zero values.
 type PollerOptions struct {
-	// Interval is the time between the end of one successful step and the start of the next,
-	// before jitter; default [DefaultPollInterval]. Values <= 0 select the default.
+	// Interval is the time between the end of one successful step and the start of the next, before
+	// jitter. It must be positive: a poller started without one ends at once with a permanent error.
 	Interval time.Duration
 	// Jitter is the most that is subtracted, uniformly at random, from every wait between successful
 	// steps: each wait lies in (Interval-Jitter, Interval]. Subtracting (as the Rust core does)
@@ -28,8 +25,6 @@ type PollerOptions struct {
 	// pollers that started together. Default Interval/10; negative disables jitter; values above
 	// Interval/2 are clamped to Interval/2 so a wait never collapses to zero.
 	Jitter time.Duration
-	// InitialDelay delays the first step; default 0 (the first step runs at once). It is not jittered.
-	InitialDelay time.Duration
 	// InitialBackoff is the first retry wait after a failed step; default [DefaultInitialBackoff].
 	// Retry waits grow exponentially with ±50% randomization, capped at Interval, and restart from
 	// InitialBackoff after each success. Values <= 0 select the default.
@@ -45,7 +40,7 @@ type PollerOptions struct {
 	after func(d time.Duration) (c <-chan time.Time, stop func() bool)
 }
 
-// Poller calls a step function on one goroutine: once at start (after InitialDelay), then after
+// Poller calls a step function on one goroutine: once at start, then after
 // every jittered Interval. A failed step is retried with exponential backoff; a step error that
 // matches [ErrUnauthorized] or was wrapped with [Permanent] stops polling and is logged once as an
 // error. Steps never run concurrently with each other.
@@ -65,11 +60,14 @@ type Poller struct {
 //
 // A nil step is a programming error; the poller then ends at once with a permanent error.
 func StartPoller(ctx context.Context, step func(context.Context) error, opts PollerOptions) *Poller {
-	if step == nil {
-		step = func(context.Context) error { return Permanent(errors.New("cdn: StartPoller called with a nil step")) }
-	}
-	if opts.Interval <= 0 {
-		opts.Interval = DefaultPollInterval
+	switch {
+	case step == nil:
+		step = func(context.Context) error { return Permanent(errors.New("StartPoller called with a nil step")) }
+	case opts.Interval <= 0:
+		step = func(context.Context) error {
+			return Permanent(fmt.Errorf("StartPoller called with a non-positive interval (%v)", opts.Interval))
+		}
+		opts.Interval = time.Hour // only so the remaining options stay well-formed
 	}
 	switch {
 	case opts.Jitter == 0:
@@ -113,7 +111,7 @@ func (p *Poller) Stop(ctx context.Context) error {
 	case <-p.done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("cdn: stopping poller: %w", ctx.Err())
+		return fmt.Errorf("stopping poller: %w", ctx.Err())
 	}
 }
 
@@ -136,9 +134,6 @@ func (p *Poller) run(ctx context.Context) {
 	defer close(p.done)
 	defer p.cancel() // release the context's resources when polling ends on its own
 
-	if p.opts.InitialDelay > 0 && !p.sleep(ctx, p.opts.InitialDelay) {
-		return
-	}
 	var retry *backoff.ExponentialBackOff // non-nil during a failure episode
 	failures := 0
 	for {
@@ -180,7 +175,7 @@ func (p *Poller) run(ctx context.Context) {
 func (p *Poller) callStep(ctx context.Context) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("cdn: poll step panicked: %v", r)
+			err = fmt.Errorf("poll step panicked: %v", r)
 		}
 	}()
 	return p.step(ctx)

@@ -134,7 +134,7 @@ func TestPollerJitterOptions(t *testing.T) {
 		{"disabled", PollerOptions{Interval: 10 * time.Second, Jitter: -1}, 10 * time.Second, 10 * time.Second},
 		{"explicit", PollerOptions{Interval: 10 * time.Second, Jitter: 4 * time.Second}, 6 * time.Second, 6*time.Second + time.Microsecond},
 		{"clamped to half", PollerOptions{Interval: 10 * time.Second, Jitter: time.Hour}, 5 * time.Second, 5*time.Second + time.Microsecond},
-		{"default interval", PollerOptions{}, DefaultPollInterval * 9 / 10, DefaultPollInterval*9/10 + time.Microsecond},
+		{"default jitter", PollerOptions{Interval: 10 * time.Second}, 9 * time.Second, 9*time.Second + time.Microsecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			timers := newFakeTimers()
@@ -209,28 +209,6 @@ func TestPollerBackoffCappedAtInterval(t *testing.T) {
 	}
 }
 
-func TestPollerInitialDelay(t *testing.T) {
-	timers := newFakeTimers()
-	step := newScriptedStep()
-	p := StartPoller(t.Context(), step.step, PollerOptions{
-		Interval: time.Minute, InitialDelay: 7 * time.Second, after: timers.after,
-	})
-	defer stopPoller(t, p)
-	w := timers.next(t)
-	if w.d != 7*time.Second {
-		t.Fatalf("first wait = %v, want the 7s initial delay", w.d)
-	}
-	select {
-	case <-step.calls:
-		t.Fatal("the step ran before the initial delay elapsed")
-	default:
-	}
-	w.fire <- time.Now()
-	if got := <-step.calls; got != 1 {
-		t.Fatalf("call %d after the delay, want 1", got)
-	}
-}
-
 func TestPollerStopsOnPermanentError(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -243,7 +221,7 @@ func TestPollerStopsOnPermanentError(t *testing.T) {
 			logger, logs := captureLogger()
 			step := newScriptedStep(errors.New("transient"), tc.err)
 			timers := newFakeTimers()
-			p := StartPoller(t.Context(), step.step, PollerOptions{Logger: logger, after: timers.after})
+			p := StartPoller(t.Context(), step.step, PollerOptions{Interval: time.Minute, Logger: logger, after: timers.after})
 			timers.next(t).fire <- time.Now() // the retry after the transient failure
 			select {
 			case <-p.Done():
@@ -268,7 +246,7 @@ func TestPollerStopsOnPermanentError(t *testing.T) {
 }
 
 func TestPollerNilStepEndsWithError(t *testing.T) {
-	p := StartPoller(t.Context(), nil, PollerOptions{Logger: discardLogger()})
+	p := StartPoller(t.Context(), nil, PollerOptions{Interval: time.Minute, Logger: discardLogger()})
 	select {
 	case <-p.Done():
 	case <-time.After(5 * time.Second):
@@ -303,7 +281,7 @@ func TestPollerRecoversFromStepPanic(t *testing.T) {
 func TestPollerStopIsIdempotentAndConcurrent(t *testing.T) {
 	checkNoGoroutineLeak(t)
 	timers := newFakeTimers()
-	p := StartPoller(t.Context(), func(context.Context) error { return nil }, PollerOptions{after: timers.after})
+	p := StartPoller(t.Context(), func(context.Context) error { return nil }, PollerOptions{Interval: time.Minute, after: timers.after})
 	timers.next(t)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -324,7 +302,7 @@ func TestPollerStopIsIdempotentAndConcurrent(t *testing.T) {
 func TestPollerParentContextEndsPolling(t *testing.T) {
 	timers := newFakeTimers()
 	ctx, cancel := context.WithCancel(t.Context())
-	p := StartPoller(ctx, func(context.Context) error { return nil }, PollerOptions{after: timers.after})
+	p := StartPoller(ctx, func(context.Context) error { return nil }, PollerOptions{Interval: time.Minute, after: timers.after})
 	timers.next(t)
 	cancel()
 	select {
@@ -341,7 +319,7 @@ func TestPollerStopBoundedByContextWhenStepIgnoresIt(t *testing.T) {
 		close(entered)
 		<-release // a misbehaving step that ignores its context
 		return nil
-	}, PollerOptions{})
+	}, PollerOptions{Interval: time.Minute})
 	<-entered
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
@@ -464,7 +442,7 @@ func TestPollerStopAbandonsHungFetch(t *testing.T) {
 	// A long request timeout: only Stop's cancellation can end this fetch quickly.
 	f, _ := newTestFetcher(t, srv.URL, func(o *Options) { o.RequestTimeout = time.Minute })
 	var got atomic.Value
-	p := StartPoller(t.Context(), fetchStep(f, &got), PollerOptions{})
+	p := StartPoller(t.Context(), fetchStep(f, &got), PollerOptions{Interval: time.Minute})
 	select {
 	case <-arrived:
 	case <-time.After(5 * time.Second):

@@ -1,5 +1,6 @@
 // Package shard implements Eppo's deterministic MD5 sharding: the first four bytes of MD5 over the
-// dash-joined inputs, read big-endian, modulo the number of shards (evaluation spec §2.5 and §4.4).
+// dash-joined inputs, read big-endian, modulo the number of shards. Flags shard "salt-subjectKey"; bandits
+// shard "flagKey-subjectKey-actionKey" and "flagKey-subjectKey" over 10,000 shards.
 package shard
 
 import (

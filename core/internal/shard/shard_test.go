@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// Values from evaluation spec §2.5.
-func TestOfSpecExamples(t *testing.T) {
+// Known shard values of Eppo's hashing scheme.
+func TestOfKnownValues(t *testing.T) {
 	cases := []struct {
 		parts []string
 		total uint32
