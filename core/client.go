@@ -59,7 +59,7 @@ const (
 // Assignment calls never do I/O: they read an immutable configuration snapshot and hand events to the
 // configured loggers.
 type Client struct {
-	config       atomic.Pointer[Configuration]
+	config       *atomic.Pointer[Configuration] // shared with the clients WithOverrides derives
 	assignLogger AssignmentLogger
 	banditLogger BanditLogger
 	assignFilter AssignmentFilter // the logger's cheap duplicate gate, when it has one
@@ -69,12 +69,14 @@ type Client struct {
 	loggerPanics atomic.Uint64
 
 	lifecycle *lifecycle
+	overrides map[string]string // flag key → variation key; nil unless made by WithOverrides
 }
 
 // NewClient builds a client. With no APIKey it is fully offline: it starts no goroutine and serves
 // InitialConfiguration, or whatever [Client.SetConfiguration] installs.
 func NewClient(cfg Config) (*Client, error) {
 	c := &Client{
+		config:       new(atomic.Pointer[Configuration]),
 		assignLogger: cfg.AssignmentLogger,
 		banditLogger: cfg.BanditLogger,
 		logger:       cfg.Logger,
@@ -145,6 +147,8 @@ func (c *Client) assign(flagKey, subjectKey string, attrs Attributes, vt Variati
 			fl.vtype, vt, flagKey)
 		return nil, describe(details, CodeTypeMismatch, msg,
 			flagError(flagKey, ErrTypeMismatch, fmt.Sprintf("flag is %s, asked for %s", fl.vtype, vt)))
+	case c.overrides != nil && c.overridden(flagKey):
+		return c.overrideVariation(fl, vt, details)
 	case !fl.enabled:
 		return nil, describe(details, CodeFlagUnrecognizedOrDisabled, "Unrecognized or disabled flag: "+flagKey,
 			flagError(flagKey, ErrFlagDisabled, ""))
@@ -235,5 +239,8 @@ func (c *Client) LoggerPanics() uint64 { return c.loggerPanics.Load() }
 // Close stops background configuration polling, if any, and returns when it has stopped or ctx ends.
 // It is idempotent; an offline client has nothing to stop.
 func (c *Client) Close(ctx context.Context) error {
+	if !c.ownsLifecycle() {
+		return nil
+	}
 	return c.lifecycle.close(ctx)
 }
