@@ -97,7 +97,7 @@ func encodeUFC(flags map[string]*FlagBuilder) []byte {
 	for key, b := range flags {
 		doc.Flags[key] = b.ufc()
 	}
-	out, err := json.MarshalIndent(doc, "", "  ")
+	out, err := json.Marshal(doc)
 	if err != nil { // every field is a string, number, bool or valid raw JSON
 		panic("eppotest: encoding UFC: " + err.Error())
 	}
