@@ -17,6 +17,9 @@
 // key), one per IfAttr rule, then the fallthrough set by ForAll, Else or Split. Split divides subjects by
 // Eppo's real sharding with a fixed salt per flag, so a subject always gets the same variation.
 //
+// [FlagBuilder.Bandit] links a variation to a small contextual bandit model (a score per action), for
+// code that calls GetBanditAction; [TestData.BanditModels] returns its models response.
+//
 // The package uses only the standard library and core, and keeps no package-level state: tests that
 // each build their own TestData may run in parallel.
 package eppotest

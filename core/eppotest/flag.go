@@ -25,6 +25,7 @@ type FlagBuilder struct {
 	targets    []target
 	rules      []rule
 	fall       fallthroughSpec
+	bandits    map[string]*Bandit // bandit key (= variation key and value) → model
 	err        error
 }
 
@@ -75,6 +76,7 @@ func (b *FlagBuilder) clone() *FlagBuilder {
 		}
 	}
 	c.fall.shares = slices.Clone(b.fall.shares)
+	c.bandits = maps.Clone(b.bandits) // models are copied by Bandit and never changed
 	return &c
 }
 

@@ -3,6 +3,7 @@ package eppotest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -16,6 +17,7 @@ type TestData struct {
 	mu      sync.Mutex
 	flags   map[string]*FlagBuilder // the builders last given to Update, by flag key
 	ufc     []byte
+	bandits []byte // bandit models; nil when no flag has a bandit
 	config  *core.Configuration
 	clients map[*core.Client]struct{}
 }
@@ -65,18 +67,21 @@ func (td *TestData) Update(b *FlagBuilder) {
 
 // rebuild encodes the flags and parses them with core, as a client parses a configuration from Eppo.
 func (td *TestData) rebuild() {
-	ufc := encodeUFC(td.flags)
-	cfg, err := core.NewConfiguration(ufc, nil)
+	ufc, bandits := encodeUFC(td.flags)
+	cfg, err := core.NewConfiguration(ufc, bandits)
 	if err == nil {
 		errs := cfg.FlagErrors()
 		for _, key := range slices.Sorted(maps.Keys(errs)) {
 			err = errors.Join(err, errs[key])
 		}
+		if linked := cfg.ReferencedBanditVersions(); len(cfg.BanditKeys()) != len(linked) {
+			err = errors.Join(err, fmt.Errorf("bandits %v compiled, flags link %v", cfg.BanditKeys(), linked))
+		}
 	}
 	if err != nil { // the builders only emit what core accepts; TestUFCRoundTrips holds them to it
 		panic("eppotest: core rejected the generated configuration: " + err.Error())
 	}
-	td.ufc, td.config = ufc, cfg
+	td.ufc, td.bandits, td.config = ufc, bandits, cfg
 }
 
 // UFC returns the current flags as Universal Flag Configuration JSON (the body of Eppo's
@@ -85,6 +90,14 @@ func (td *TestData) UFC() []byte {
 	td.mu.Lock()
 	defer td.mu.Unlock()
 	return bytes.Clone(td.ufc)
+}
+
+// BanditModels returns the bandit models of the current flags, as Eppo's /flag-config/v1/bandits
+// response, or nil when no flag has a bandit.
+func (td *TestData) BanditModels() []byte {
+	td.mu.Lock()
+	defer td.mu.Unlock()
+	return bytes.Clone(td.bandits)
 }
 
 // Configuration returns the current flags parsed by core, for a client built without [NewClient]. Such a

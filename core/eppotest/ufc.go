@@ -2,6 +2,7 @@ package eppotest
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -33,10 +34,11 @@ const (
 )
 
 type ufcConfig struct {
-	CreatedAt   string             `json:"createdAt"`
-	Format      string             `json:"format"`
-	Environment ufcEnvironment     `json:"environment"`
-	Flags       map[string]ufcFlag `json:"flags"`
+	CreatedAt   string                          `json:"createdAt"`
+	Format      string                          `json:"format"`
+	Environment ufcEnvironment                  `json:"environment"`
+	Flags       map[string]ufcFlag              `json:"flags"`
+	Bandits     map[string][]ufcBanditVariation `json:"bandits,omitempty"`
 }
 
 type ufcEnvironment struct {
@@ -89,19 +91,20 @@ type ufcRange struct {
 	End   int `json:"end"`
 }
 
-// encodeUFC renders the flags (keyed by flag key) as a UFC document; encoding/json sorts map keys, so
-// the output depends only on the builders.
-func encodeUFC(flags map[string]*FlagBuilder) []byte {
+// encodeUFC renders the flags (keyed by flag key) as a UFC document and, when a flag has a bandit, the
+// bandit models response. encoding/json sorts map keys, so the output depends only on the builders.
+func encodeUFC(flags map[string]*FlagBuilder) (ufc, bandits []byte) {
 	doc := ufcConfig{CreatedAt: createdAt, Format: "SERVER", Environment: ufcEnvironment{Name: environment},
 		Flags: make(map[string]ufcFlag, len(flags))}
 	for key, b := range flags {
 		doc.Flags[key] = b.ufc()
 	}
+	doc.Bandits, bandits = encodeBandits(flags, slices.Sorted(maps.Keys(flags)))
 	out, err := json.Marshal(doc)
 	if err != nil { // every field is a string, number, bool or valid raw JSON
 		panic("eppotest: encoding UFC: " + err.Error())
 	}
-	return out
+	return out, bandits
 }
 
 func (b *FlagBuilder) ufc() ufcFlag {
