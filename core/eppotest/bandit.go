@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"math"
+
+	"github.com/eppokit/eppokit/core"
 )
 
 // Bandit is a contextual bandit model for [FlagBuilder.Bandit]: a score per action (the intercept of
@@ -40,10 +42,11 @@ func (b *FlagBuilder) Bandit(banditKey string, model *Bandit) *FlagBuilder {
 	if b.vtype == 0 {
 		b.vtype = inferType(banditKey)
 	}
-	if _, err := b.variation(banditKey); err != nil {
-		b.fail("Bandit", fmt.Errorf("bandits need a STRING flag: %w", err))
+	if b.vtype != core.TypeString {
+		b.fail("Bandit", fmt.Errorf("bandits need a STRING flag, this one is %s", b.vtype))
 		return b
 	}
+	_, _ = b.variation(banditKey) // a string always encodes for a STRING flag
 	if model == nil || !finite(model.gamma) || model.gamma < 0 {
 		b.fail("Bandit", fmt.Errorf("bandit %q needs a model with a finite, non-negative gamma", banditKey))
 		return b

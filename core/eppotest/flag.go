@@ -5,6 +5,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/eppokit/eppokit/core"
 )
@@ -80,16 +81,39 @@ func (b *FlagBuilder) clone() *FlagBuilder {
 	return &c
 }
 
-// fail records the first mistake made with the builder, with the caller's file and line.
+// fail records the first mistake made with the builder, with the file and line of the caller outside
+// this package that made it.
 func (b *FlagBuilder) fail(method string, err error) {
 	if b.err != nil {
 		return
 	}
 	where := ""
-	if _, file, line, ok := runtime.Caller(2); ok {
-		where = fmt.Sprintf(" (at %s:%d)", file, line)
+	pcs := make([]uintptr, 16)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, packagePath+".") {
+			where = fmt.Sprintf(" (at %s:%d)", f.File, f.Line)
+			break
+		}
+		if !more {
+			break
+		}
 	}
 	b.err = fmt.Errorf("eppotest: flag %q: %s%s: %w", b.key, method, where, err)
+}
+
+// packagePath prefixes the function names of this package in stack frames.
+const packagePath = "github.com/eppokit/eppokit/core/eppotest"
+
+// use returns the key of value's variation (adding it if new), or records the mistake and reports false.
+func (b *FlagBuilder) use(method string, value any) (string, bool) {
+	key, err := b.variation(value)
+	if err != nil {
+		b.fail(method, err)
+		return "", false
+	}
+	return key, true
 }
 
 // String makes the flag a STRING flag. Changing a flag's type drops its variations, targets and rules.
@@ -117,22 +141,17 @@ func (b *FlagBuilder) setType(vt core.VariationType) *FlagBuilder {
 // Variations declares variations, in order, besides those the other methods add on first use.
 func (b *FlagBuilder) Variations(values ...any) *FlagBuilder {
 	for _, v := range values {
-		if _, err := b.variation(v); err != nil {
-			b.fail("Variations", err)
-		}
+		b.use("Variations", v)
 	}
 	return b
 }
 
 // ForAll serves value to every subject: it drops the flag's targets, rules and split.
 func (b *FlagBuilder) ForAll(value any) *FlagBuilder {
-	key, err := b.variation(value)
-	if err != nil {
-		b.fail("ForAll", err)
-		return b
+	if key, ok := b.use("ForAll", value); ok {
+		b.targets, b.rules = nil, nil
+		b.fall = fallthroughSpec{kind: fallVariation, variation: key}
 	}
-	b.targets, b.rules = nil, nil
-	b.fall = fallthroughSpec{kind: fallVariation, variation: key}
 	return b
 }
 
@@ -140,13 +159,10 @@ func (b *FlagBuilder) ForAll(value any) *FlagBuilder {
 // attribute, which the evaluator sets to the subject key unless the caller's attributes have their own
 // "id". A subject targeted again moves to the new value.
 func (b *FlagBuilder) ForSubject(subjectKey string, value any) *FlagBuilder {
-	key, err := b.variation(value)
-	if err != nil {
-		b.fail("ForSubject", err)
-		return b
+	if key, ok := b.use("ForSubject", value); ok {
+		b.targets = slices.DeleteFunc(b.targets, func(t target) bool { return t.subject == subjectKey })
+		b.targets = append(b.targets, target{subject: subjectKey, variation: key})
 	}
-	b.targets = slices.DeleteFunc(b.targets, func(t target) bool { return t.subject == subjectKey })
-	b.targets = append(b.targets, target{subject: subjectKey, variation: key})
 	return b
 }
 
@@ -162,12 +178,9 @@ func (b *FlagBuilder) IfAttr(attribute string, values ...any) *RuleBuilder {
 
 // Else serves value to subjects no target or rule caught (replacing ForAll's or Split's fallthrough).
 func (b *FlagBuilder) Else(value any) *FlagBuilder {
-	key, err := b.variation(value)
-	if err != nil {
-		b.fail("Else", err)
-		return b
+	if key, ok := b.use("Else", value); ok {
+		b.fall = fallthroughSpec{kind: fallVariation, variation: key}
 	}
-	b.fall = fallthroughSpec{kind: fallVariation, variation: key}
 	return b
 }
 
@@ -279,11 +292,8 @@ func (r *RuleBuilder) add(attribute string, values []any) error {
 // Then serves value to subjects matching the rule and returns the flag builder.
 func (r *RuleBuilder) Then(value any) *FlagBuilder {
 	b := r.flag
-	key, err := b.variation(value)
-	if err != nil {
-		b.fail("Then", err)
-		return b
+	if key, ok := b.use("Then", value); ok {
+		b.rules = append(b.rules, rule{conditions: r.conditions, variation: key})
 	}
-	b.rules = append(b.rules, rule{conditions: r.conditions, variation: key})
 	return b
 }
