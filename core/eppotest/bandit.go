@@ -11,9 +11,9 @@ import (
 
 // Bandit is a contextual bandit model for [FlagBuilder.Bandit]: a score per action (the intercept of
 // its coefficients; attribute coefficients are not modeled) and the exploration parameter gamma. Actions
-// the model does not list score 0. The evaluator picks actions by inverse gap weighting: an action
-// behind the best by gap is chosen with probability about 1/(actions + gamma·gap), so a large gamma
-// picks the best action for nearly every subject.
+// the model does not list score 0. The evaluator picks actions by Eppo's inverse gap weighting, where a
+// larger gamma favors the best-scoring action more: with gamma 1e6 and scores one point apart, subjects
+// get the best action.
 type Bandit struct {
 	gamma   float64
 	actions map[string]float64
@@ -40,7 +40,7 @@ func (m *Bandit) Gamma(gamma float64) *Bandit {
 // it should give the same one (the flag whose key sorts last wins).
 func (b *FlagBuilder) Bandit(banditKey string, model *Bandit) *FlagBuilder {
 	if b.vtype == 0 {
-		b.vtype = inferType(banditKey)
+		b.vtype = core.TypeString
 	}
 	if b.vtype != core.TypeString {
 		b.fail("Bandit", fmt.Errorf("bandits need a STRING flag, this one is %s", b.vtype))

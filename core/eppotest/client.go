@@ -32,8 +32,8 @@ func WithConfig(cfg core.Config) Option {
 }
 
 // NewClient returns a client that serves td's flags, follows every later [TestData.Update], and is
-// closed (and detached from td) when the test ends. It never uses the network and starts no goroutine
-// of its own. A misuse of the options fails the test at once.
+// closed (and detached from td) when the test ends. It never uses the network and never polls. A misuse
+// of the options fails the test at once.
 func NewClient(t testing.TB, td *TestData, opts ...Option) *core.Client {
 	t.Helper()
 	var o clientOptions

@@ -53,6 +53,9 @@ func (td *TestData) Flag(key string) *FlagBuilder {
 // Update panics if the builder was used wrongly (see [FlagBuilder]): that is a mistake in the test,
 // reported with the call that made it, like regexp.MustCompile does for a bad literal.
 func (td *TestData) Update(b *FlagBuilder) {
+	if b == nil {
+		panic("eppotest: Update(nil): pass a builder from TestData.Flag")
+	}
 	if b.err != nil {
 		panic(b.err.Error())
 	}
