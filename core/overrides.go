@@ -30,9 +30,10 @@ var ErrUnknownOverride = errors.New("eppokit: override names no usable variation
 // variation key gives the default and [ErrUnknownOverride]).
 //
 // The returned client shares c's configuration, loggers, listeners and statistics, so it follows every
-// configuration update; c itself is unaffected. Its Close does nothing: polling belongs to c. Overrides
-// given to a client that already has some are merged, the new ones winning. The map is copied. A client
-// without overrides pays one nil check per assignment.
+// configuration update; c itself is unaffected. Its Close does nothing (polling belongs to c) and its
+// LoggerPanics counts only its own logger panics. Overrides given to a client that already has some are
+// merged, the new ones winning. The map is copied. Without overrides, an assignment pays one nil check
+// for them.
 func (c *Client) WithOverrides(overrides map[string]string) *Client {
 	merged := maps.Clone(c.overrides)
 	if merged == nil {
