@@ -130,7 +130,7 @@ func (c *Client) banditAction(flagKey, subjectKey string, subject ContextAttribu
 		details.BanditKey = &key
 		details.BanditAction = &action
 	}
-	if c.banditLogger != nil &&
+	if c.banditLogger != nil && !c.overridden(flagKey) &&
 		(c.banditFilter == nil || !c.banditFilter.SuppressBanditAction(flagKey, subjectKey, banditKey, action)) {
 		chosen := actions[action]
 		c.logBandit(BanditEvent{

@@ -64,7 +64,7 @@ const (
 // Assignment calls never do I/O: they read an immutable configuration snapshot and hand events to the
 // configured loggers.
 type Client struct {
-	config       atomic.Pointer[Configuration]
+	config       *atomic.Pointer[Configuration] // shared with the clients WithOverrides derives
 	assignLogger AssignmentLogger
 	banditLogger BanditLogger
 	assignFilter AssignmentFilter // the logger's cheap duplicate gate, when it has one
@@ -74,12 +74,14 @@ type Client struct {
 	loggerPanics atomic.Uint64
 
 	lifecycle *lifecycle
+	overrides map[string]string // flag key → variation key; nil unless made by WithOverrides
 }
 
 // NewClient builds a client. With no APIKey it is fully offline: it starts no goroutine and serves
 // InitialConfiguration, or whatever [Client.SetConfiguration] installs.
 func NewClient(cfg Config) (*Client, error) {
 	c := &Client{
+		config:       new(atomic.Pointer[Configuration]),
 		assignLogger: cfg.AssignmentLogger,
 		banditLogger: cfg.BanditLogger,
 		logger:       cfg.Logger,
@@ -163,6 +165,8 @@ func (c *Client) assign(flagKey, subjectKey string, attrs Attributes, vt Variati
 			fl.vtype, vt, flagKey)
 		return nil, describe(details, CodeTypeMismatch, msg,
 			flagError(flagKey, ErrTypeMismatch, fmt.Sprintf("flag is %s, asked for %s", fl.vtype, vt)))
+	case c.overrides != nil && c.overridden(flagKey):
+		return c.overrideVariation(fl, vt, details)
 	case !fl.enabled:
 		return nil, describe(details, CodeFlagUnrecognizedOrDisabled, "Unrecognized or disabled flag: "+flagKey,
 			flagError(flagKey, ErrFlagDisabled, ""))
@@ -260,6 +264,9 @@ func (c *Client) LoggerPanics() uint64 {
 func (c *Client) Close(ctx context.Context) error {
 	if c == nil {
 		return errNilClient
+	}
+	if !c.ownsLifecycle() {
+		return nil
 	}
 	return c.lifecycle.close(ctx)
 }
