@@ -89,6 +89,7 @@ func NewConfiguration(flagsJSON, banditsJSON []byte) (*Configuration, error) {
 	}
 	for key, raw := range w.Flags {
 		c.flags[key] = compileFlag(key, raw)
+		c.flags[key].digest = digestOf(raw)
 	}
 	c.banditIndex, c.banditVersions = compileBanditLinks(w)
 	if len(bytes.TrimSpace(banditsJSON)) > 0 {
@@ -139,6 +140,8 @@ type flag struct {
 	salts         []string
 	hasTimeWindow bool
 	err           error // non-nil: the flag is unusable and serves defaults with this error
+	// digest identifies the flag's configuration as received, for Configuration.ChangedFlags.
+	digest flagDigest
 }
 
 type variation struct {
