@@ -2,17 +2,30 @@ package core
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"slices"
 )
 
-// flagDigest identifies one flag's configuration: the SHA-256 of its JSON as received, so a
-// configuration keeps 32 bytes per flag rather than the text.
+// flagDigest identifies one flag's configuration: the SHA-256 of its canonical JSON, so a configuration
+// keeps 32 bytes per flag rather than the text.
 type flagDigest [sha256.Size]byte
 
-func digestOf(raw []byte) flagDigest { return sha256.Sum256(raw) }
+// digestOf hashes the flag re-encoded from the fields eppokit reads, so key order, whitespace and
+// fields that do not affect evaluation make no difference.
+func digestOf(w wireFlag) flagDigest {
+	canonical, err := json.Marshal(w)
+	if err != nil { // not expected: w was just decoded from JSON
+		return flagDigest{}
+	}
+	return sha256.Sum256(canonical)
+}
+
+// rawDigest hashes a flag that does not decode at all, as received.
+func rawDigest(raw []byte) flagDigest { return sha256.Sum256(raw) }
 
 // ChangedFlags returns, sorted, the keys of the flags whose configuration differs between prev and c:
-// flags added, removed, or whose JSON changed in any way. A nil prev counts as a configuration without
+// flags added, removed, or with any field eppokit evaluates changed (formatting and key order do not
+// count). A nil prev counts as a configuration without
 // flags. Listeners registered with [Client.OnConfigurationChange] use it to tell which flags a swap
 // touched (OpenFeature's PROVIDER_CONFIGURATION_CHANGED carries exactly those keys).
 func (c *Configuration) ChangedFlags(prev *Configuration) []string {

@@ -89,7 +89,6 @@ func NewConfiguration(flagsJSON, banditsJSON []byte) (*Configuration, error) {
 	}
 	for key, raw := range w.Flags {
 		c.flags[key] = compileFlag(key, raw)
-		c.flags[key].digest = digestOf(raw)
 	}
 	c.banditIndex, c.banditVersions = compileBanditLinks(w)
 	if len(bytes.TrimSpace(banditsJSON)) > 0 {
@@ -192,8 +191,10 @@ func compileFlag(key string, raw json.RawMessage) *flag {
 	var w wireFlag
 	if err := json.Unmarshal(raw, &w); err != nil {
 		f.err = flagError(key, ErrFlagConfiguration, "malformed flag: "+err.Error())
+		f.digest = rawDigest(raw)
 		return f
 	}
+	f.digest = digestOf(w)
 	f.enabled = w.Enabled
 	vt, ok := parseVariationType(w.VariationType)
 	if !ok {
