@@ -2,6 +2,7 @@ package openfeature
 
 import (
 	"encoding/json"
+	"reflect"
 
 	"github.com/eppokit/eppokit/core"
 	of "github.com/open-feature/go-sdk/openfeature"
@@ -23,40 +24,36 @@ func subjectAndAttributes(flatCtx of.FlattenedContext) (string, core.Attributes)
 }
 
 // addAttribute stores v under key in Eppo's terms: numbers as float64, strings and bools as they are,
-// maps flattened with dots. Slices, nil and other types have no Eppo attribute form and are dropped.
+// map[string]any values flattened with dots. Slices, nil and other types have no Eppo attribute form
+// and are dropped.
 func addAttribute(attrs core.Attributes, key string, v any) {
 	switch x := v.(type) {
 	case string, bool, float64:
 		attrs[key] = x
-	case float32:
-		attrs[key] = float64(x)
-	case int:
-		attrs[key] = float64(x)
-	case int8:
-		attrs[key] = float64(x)
-	case int16:
-		attrs[key] = float64(x)
-	case int32:
-		attrs[key] = float64(x)
-	case int64:
-		attrs[key] = float64(x)
-	case uint:
-		attrs[key] = float64(x)
-	case uint8:
-		attrs[key] = float64(x)
-	case uint16:
-		attrs[key] = float64(x)
-	case uint32:
-		attrs[key] = float64(x)
-	case uint64:
-		attrs[key] = float64(x)
+		return
 	case json.Number:
 		if f, err := x.Float64(); err == nil {
 			attrs[key] = f
 		}
+		return
 	case map[string]any:
 		for k, inner := range x {
 			addAttribute(attrs, key+"."+k, inner)
 		}
+		return
+	case nil:
+		return
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() { // other numbers, named types included
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		attrs[key] = float64(rv.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		attrs[key] = float64(rv.Uint())
+	case reflect.Float32, reflect.Float64:
+		attrs[key] = rv.Float()
+	case reflect.String:
+		attrs[key] = rv.String()
+	case reflect.Bool:
+		attrs[key] = rv.Bool()
 	}
 }

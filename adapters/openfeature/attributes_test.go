@@ -1,6 +1,7 @@
 package openfeature
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -43,5 +44,29 @@ func TestSubjectAndAttributes(t *testing.T) {
 	}
 	if subject, _ := subjectAndAttributes(of.FlattenedContext{of.TargetingKey: 12}); subject != "" {
 		t.Errorf("a non-string targeting key became subject %q", subject)
+	}
+}
+
+type (
+	tier  string
+	level int
+)
+
+func TestNamedTypesAndNilClient(t *testing.T) {
+	_, attrs := subjectAndAttributes(of.FlattenedContext{"tier": tier("gold"), "level": level(3)})
+	if want := (core.Attributes{"tier": "gold", "level": float64(3)}); !reflect.DeepEqual(attrs, want) {
+		t.Errorf("named types: %v, want %v", attrs, want)
+	}
+
+	p := NewProvider(nil)
+	if err := p.InitWithContext(context.Background(), of.EvaluationContext{}); err == nil {
+		t.Error("Init with a nil client returned nil")
+	}
+	res := p.IntEvaluation(context.Background(), "f", 9, of.FlattenedContext{of.TargetingKey: "u"})
+	if res.Value != 9 || res.Reason != of.ErrorReason || res.ResolutionDetail().ErrorCode != of.ProviderFatalCode {
+		t.Errorf("nil client evaluation: %+v; want the default and PROVIDER_FATAL", res)
+	}
+	if err := p.ShutdownWithContext(context.Background()); err != nil {
+		t.Error(err)
 	}
 }

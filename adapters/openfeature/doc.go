@@ -7,9 +7,10 @@
 // Boolean, String, Float, Int and Object evaluations call the client's GetBooleanAssignmentDetails,
 // GetStringAssignmentDetails, GetNumericAssignmentDetails, GetIntegerAssignmentDetails and
 // GetJSONAssignmentDetails; Object returns the decoded JSON (map[string]any or []any). The context's
-// targeting key is the subject key. Other context values become subject attributes: numbers as float64,
-// strings and bools as they are, nested maps flattened with dots ({"device": {"os": "ios"}} gives
-// "device.os"); slices, nil and other types are dropped.
+// targeting key is the subject key. Other context values become subject attributes: numbers of any Go
+// kind as float64, strings and bools as they are, nested map[string]any values flattened with dots
+// ({"device": {"os": "ios"}} gives "device.os"); slices, nil and other types (structs, time.Time) are
+// dropped.
 //
 // Results map to OpenFeature as follows. A match reports TARGETING_MATCH when a rule matched, SPLIT when
 // the allocation divides traffic by subject hash, and STATIC otherwise. No matching allocation, and an
@@ -36,13 +37,15 @@
 // # Lifecycle and events
 //
 // The provider implements ContextAwareStateHandler: InitWithContext waits for the client's first
-// configuration, and returns early when ctx ends or the provider is shut down. After that the SDK emits
-// PROVIDER_READY once. The provider's EventHandler then sends PROVIDER_CONFIGURATION_CHANGED on every
-// configuration swap, with FlagChanges listing exactly the flags whose configuration changed;
-// PROVIDER_STALE once CDN polling has failed a number of times in a row (WithStaleAfter); PROVIDER_ERROR
-// when polling stopped for good (a rejected API key); and PROVIDER_READY again when fetches recover.
-// Sends never block: when the channel buffer is full the event is dropped and counted
-// (Provider.DroppedEvents).
+// configuration, and returns early when ctx ends or the provider is shut down. When it returns the SDK
+// emits PROVIDER_READY, once. The provider's EventHandler then sends PROVIDER_CONFIGURATION_CHANGED on
+// every configuration swap, with FlagChanges listing exactly the flags whose configuration changed since
+// the previous event (swaps in quick succession may arrive as one event); PROVIDER_STALE once CDN
+// polling has failed a number of times in a row (WithStaleAfter), while the last good configuration
+// keeps serving; PROVIDER_ERROR when polling stopped for good (a rejected API key); and PROVIDER_READY
+// again when fetches recover. The provider checks the client's polling statistics every
+// WithHealthInterval, on one goroutine that runs only while the client polls. Sends never block: when
+// the channel buffer is full the event is dropped and counted (Provider.DroppedEvents).
 //
 // By default shutting the provider down leaves the client open, since it may serve other code. With
 // WithOwnedClient, shutdown also closes the client and then the given pipelines, which flushes them.

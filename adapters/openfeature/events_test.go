@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,16 +51,9 @@ func TestConfigChangeEvents(t *testing.T) {
 	client := newOfflineClient(t, core.Config{InitialConfiguration: loadConfiguration(t, base)})
 	p := NewProvider(client)
 	api := isolatedAPI(t)
-	var readies atomic.Int32
-	ready := make(chan struct{}, 4)
-	onReady := func(of.EventDetails) { readies.Add(1); ready <- struct{}{} }
-	api.AddHandler(of.ProviderReady, &onReady)
+	ready := handlerChan(api, of.ProviderReady)
 	changes := handlerChan(api, of.ProviderConfigChange)
-	ctx, cancel := context.WithTimeout(context.Background(), guard)
-	defer cancel()
-	if err := api.SetProviderAndWait(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+	setProvider(t, api, p)
 	waitFor(t, ready, "PROVIDER_READY")
 
 	start := time.Now()
@@ -90,12 +82,12 @@ func TestConfigChangeEvents(t *testing.T) {
 	}
 
 	// Evaluations see the new configuration.
-	d, err := api.NewClient().BooleanValueDetails(ctx, "kill-switch", true, of.NewEvaluationContext("alice", nil))
+	d, err := api.NewClient().BooleanValueDetails(context.Background(), "kill-switch", true, of.NewEvaluationContext("alice", nil))
 	if err != nil || d.Reason == of.DisabledReason {
 		t.Errorf("kill-switch after swapping back: %+v, %v", d, err)
 	}
-	if n := readies.Load(); n != 1 {
-		t.Errorf("PROVIDER_READY fired %d times, want once", n)
+	if n := len(ready); n != 0 {
+		t.Errorf("PROVIDER_READY fired %d more times, want once", n)
 	}
 	if n := p.DroppedEvents(); n != 0 {
 		t.Errorf("%d events dropped, want 0", n)
@@ -203,13 +195,10 @@ func TestPollingHealthEvents(t *testing.T) {
 	stale := handlerChan(api, of.ProviderStale)
 	failed := handlerChan(api, of.ProviderError)
 	changes := handlerChan(api, of.ProviderConfigChange)
-	ctx, cancel := context.WithTimeout(context.Background(), guard)
-	defer cancel()
-	if err := api.SetProviderAndWait(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+	setProvider(t, api, p)
 	waitFor(t, ready, "PROVIDER_READY")
 	ofc := api.NewClient()
+	ctx := context.Background()
 
 	cdn.set(http.StatusServiceUnavailable, nil, "")
 	waitFor(t, stale, "PROVIDER_STALE")

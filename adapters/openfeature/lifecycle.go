@@ -13,6 +13,9 @@ import (
 // ErrShutdown is returned by InitWithContext once the provider was shut down.
 var ErrShutdown = errors.New("openfeature: provider is shut down")
 
+// errNilClient reports a provider built with a nil client: it cannot evaluate anything.
+var errNilClient = errors.New("openfeature: NewProvider was given a nil *core.Client")
+
 // Init waits for the client's first configuration; see InitWithContext.
 func (p *Provider) Init(evalCtx of.EvaluationContext) error {
 	return p.InitWithContext(context.Background(), evalCtx)
@@ -22,6 +25,9 @@ func (p *Provider) Init(evalCtx of.EvaluationContext) error {
 // when ctx ends, when the provider is shut down (ErrShutdown) or when the client cannot get one (a
 // rejected API key is reported as a fatal ProviderInitError).
 func (p *Provider) InitWithContext(ctx context.Context, _ of.EvaluationContext) error {
+	if p.client == nil {
+		return &of.ProviderInitError{ErrorCode: of.ProviderFatalCode, Message: errNilClient.Error()}
+	}
 	p.mu.Lock()
 	if p.state == stateShutdown {
 		p.mu.Unlock()
@@ -98,8 +104,10 @@ func (p *Provider) ShutdownWithContext(ctx context.Context) error {
 		}
 	}
 	if p.opts.owned {
-		if err := p.client.Close(ctx); err != nil {
-			errs = append(errs, err)
+		if p.client != nil {
+			if err := p.client.Close(ctx); err != nil {
+				errs = append(errs, err)
+			}
 		}
 		for _, c := range p.opts.pipelines {
 			if err := c.Close(ctx); err != nil {

@@ -36,12 +36,12 @@ func loadConfiguration(t *testing.T, flagsJSON []byte) *core.Configuration {
 	return cfg
 }
 
-func readUFC(t *testing.T, name string) []byte {
+func readUFC(t testing.TB, name string) []byte {
 	t.Helper()
 	return readFile(t, filepath.Join(ufcDir, name))
 }
 
-func readFile(t *testing.T, path string) []byte {
+func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -66,16 +66,22 @@ func newCSVLogger(t *testing.T, dir string, opts ...batching.Option) *batching.P
 func startAPI(t *testing.T, p *Provider) (*of.EvaluationAPI, *of.Client) {
 	t.Helper()
 	api := isolatedAPI(t)
+	setProvider(t, api, p)
+	return api, api.NewClient()
+}
+
+// setProvider installs p in api and waits until it is ready.
+func setProvider(t *testing.T, api *of.EvaluationAPI, p *Provider) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), guard)
 	defer cancel()
 	if err := api.SetProviderAndWait(ctx, p); err != nil {
 		t.Fatalf("SetProviderAndWait: %v", err)
 	}
-	return api, api.NewClient()
 }
 
 // isolatedAPI returns a fresh OpenFeature API (no global state) that is shut down when the test ends.
-func isolatedAPI(t *testing.T) *of.EvaluationAPI {
+func isolatedAPI(t testing.TB) *of.EvaluationAPI {
 	t.Helper()
 	api := isolated.NewAPI()
 	t.Cleanup(func() { shutdownAPI(t, api) })
@@ -95,7 +101,7 @@ func waitFor[T any](t *testing.T, ch <-chan T, what string) T {
 	}
 }
 
-func shutdownAPI(t *testing.T, api *of.EvaluationAPI) {
+func shutdownAPI(t testing.TB, api *of.EvaluationAPI) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), guard)
 	defer cancel()

@@ -70,43 +70,53 @@ func (p *Provider) Hooks() []of.Hook { return nil }
 
 // BooleanEvaluation evaluates a BOOLEAN flag.
 func (p *Provider) BooleanEvaluation(_ context.Context, flag string, defaultValue bool, flatCtx of.FlattenedContext) of.BoolResolutionDetail {
-	return resolve(p, p.client.GetBooleanAssignmentDetails, flag, defaultValue, flatCtx)
+	return resolve(p, (*core.Client).GetBooleanAssignmentDetails, flag, defaultValue, flatCtx)
 }
 
 // StringEvaluation evaluates a STRING flag.
 func (p *Provider) StringEvaluation(_ context.Context, flag string, defaultValue string, flatCtx of.FlattenedContext) of.StringResolutionDetail {
-	return resolve(p, p.client.GetStringAssignmentDetails, flag, defaultValue, flatCtx)
+	return resolve(p, (*core.Client).GetStringAssignmentDetails, flag, defaultValue, flatCtx)
 }
 
 // FloatEvaluation evaluates a NUMERIC flag.
 func (p *Provider) FloatEvaluation(_ context.Context, flag string, defaultValue float64, flatCtx of.FlattenedContext) of.FloatResolutionDetail {
-	return resolve(p, p.client.GetNumericAssignmentDetails, flag, defaultValue, flatCtx)
+	return resolve(p, (*core.Client).GetNumericAssignmentDetails, flag, defaultValue, flatCtx)
 }
 
 // IntEvaluation evaluates an INTEGER flag.
 func (p *Provider) IntEvaluation(_ context.Context, flag string, defaultValue int64, flatCtx of.FlattenedContext) of.IntResolutionDetail {
-	return resolve(p, p.client.GetIntegerAssignmentDetails, flag, defaultValue, flatCtx)
+	return resolve(p, (*core.Client).GetIntegerAssignmentDetails, flag, defaultValue, flatCtx)
 }
 
 // ObjectEvaluation evaluates a JSON flag and returns its decoded value (map[string]any, []any, ...),
 // the caller's own copy.
 func (p *Provider) ObjectEvaluation(_ context.Context, flag string, defaultValue any, flatCtx of.FlattenedContext) of.InterfaceResolutionDetail {
-	return resolve(p, p.client.GetJSONAssignmentDetails, flag, defaultValue, flatCtx)
+	return resolve(p, (*core.Client).GetJSONAssignmentDetails, flag, defaultValue, flatCtx)
 }
 
-// getter is the shape of the client's typed Details getters.
-type getter[T any] func(flagKey, subjectKey string, attrs core.Attributes, defaultValue T) (T, core.EvaluationDetails, error)
+// getter is the shape of the client's typed Details getters, as method expressions.
+type getter[T any] func(c *core.Client, flagKey, subjectKey string, attrs core.Attributes, defaultValue T) (T, core.EvaluationDetails, error)
 
 func resolve[T any](p *Provider, get getter[T], flag string, defaultValue T, flatCtx of.FlattenedContext) of.GenericResolutionDetail[T] {
+	if p.client == nil {
+		res := of.GenericResolutionDetail[T]{Value: defaultValue}
+		res.Reason, res.ResolutionError = of.ErrorReason, of.NewProviderFatalResolutionError(errNilClient.Error())
+		return res
+	}
 	subject, attrs := subjectAndAttributes(flatCtx)
-	value, details, err := get(flag, subject, attrs, defaultValue)
+	value, details, err := get(p.client, flag, subject, attrs, defaultValue)
 	// The configuration read after the call is the one evaluated unless a swap landed during the call;
 	// then allocation traits and version describe the newer one.
 	cfg := p.client.Configuration()
+	var traits core.AllocationTraits
+	known := false // false only when a swap removed the matched allocation during the call
+	if details.MatchedAllocation != nil {
+		traits, known = cfg.Allocation(flag, details.MatchedAllocation.Key)
+	}
 	res := of.GenericResolutionDetail[T]{Value: value}
-	res.FlagMetadata = p.metadata(cfg, flag, details)
+	res.FlagMetadata = p.metadata(cfg, details, traits, known)
 	if err == nil {
-		res.Reason = matchReason(cfg, flag, details)
+		res.Reason = matchReason(details, traits)
 		if details.VariationKey != nil {
 			res.Variant = *details.VariationKey
 		}
@@ -118,14 +128,12 @@ func resolve[T any](p *Provider, get getter[T], flag string, defaultValue T, fla
 }
 
 // matchReason tells OpenFeature why a match happened.
-func matchReason(cfg *core.Configuration, flag string, d core.EvaluationDetails) of.Reason {
-	if d.MatchedRule != nil {
+func matchReason(d core.EvaluationDetails, traits core.AllocationTraits) of.Reason {
+	switch {
+	case d.MatchedRule != nil:
 		return of.TargetingMatchReason
-	}
-	if d.MatchedAllocation != nil {
-		if t, ok := cfg.Allocation(flag, d.MatchedAllocation.Key); ok && t.Sharded {
-			return of.SplitReason
-		}
+	case traits.Sharded:
+		return of.SplitReason
 	}
 	return of.StaticReason
 }
@@ -161,15 +169,15 @@ const (
 	metaFlagSetID     = "flagSetId"
 )
 
-func (p *Provider) metadata(cfg *core.Configuration, flag string, d core.EvaluationDetails) of.FlagMetadata {
+func (p *Provider) metadata(cfg *core.Configuration, d core.EvaluationDetails, traits core.AllocationTraits, known bool) of.FlagMetadata {
 	md := of.FlagMetadata{
 		metaCode:        string(d.FlagEvaluationCode),
 		metaDescription: d.FlagEvaluationDescription,
 	}
 	if d.MatchedAllocation != nil {
 		md[metaAllocationKey] = d.MatchedAllocation.Key
-		if t, ok := cfg.Allocation(flag, d.MatchedAllocation.Key); ok {
-			md[metaDoLog] = t.DoLog
+		if known {
+			md[metaDoLog] = traits.DoLog
 		}
 	}
 	if d.EnvironmentName != "" {
