@@ -3,6 +3,7 @@ package openfeature
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -247,5 +248,31 @@ func TestInitHonoursContextAndShutdown(t *testing.T) {
 	}
 	if err := p.InitWithContext(context.Background(), of.EvaluationContext{}); err != ErrShutdown {
 		t.Errorf("InitWithContext on a shut-down provider = %v, want ErrShutdown", err)
+	}
+}
+
+// TestRejectedKeyAtInitIsFatal: a key the CDN rejects before any configuration arrived fails Init as
+// PROVIDER_FATAL, so the SDK stops asking the provider.
+func TestRejectedKeyAtInitIsFatal(t *testing.T) {
+	cdn := newCDNPeer(t, readUFC(t, "flags-v1.json"), `"v1"`)
+	cdn.set(http.StatusUnauthorized, nil, "")
+	client, err := core.NewClient(core.Config{APIKey: "bad-key", BaseURL: cdn.srv.URL + "/api",
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := isolatedAPI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), guard)
+	defer cancel()
+	err = api.SetProviderAndWait(ctx, NewProvider(client, WithOwnedClient()))
+	if err == nil {
+		t.Fatal("SetProviderAndWait succeeded with a rejected key")
+	}
+	ofc := api.NewClient()
+	if s := ofc.State(); s != of.FatalState {
+		t.Errorf("state = %s (%v), want FATAL", s, err)
+	}
+	if _, err := ofc.IntValueDetails(ctx, "integer-flag", 0, of.NewEvaluationContext("alice", nil)); !errors.Is(err, of.ProviderFatalError) {
+		t.Errorf("evaluation on a fatal provider: %v, want PROVIDER_FATAL", err)
 	}
 }
