@@ -24,9 +24,9 @@ func digestOf(w wireFlag) flagDigest {
 func rawDigest(raw []byte) flagDigest { return sha256.Sum256(raw) }
 
 // ChangedFlags returns, sorted, the keys of the flags whose configuration differs between prev and c:
-// flags added, removed, or with any field eppokit evaluates changed (formatting and key order do not
-// count). A nil prev counts as a configuration without
-// flags. Listeners registered with [Client.OnConfigurationChange] use it to tell which flags a swap
+// flags added, removed, or with any field eppokit evaluates changed (formatting, key order and fields
+// eppokit does not read do not count). A nil prev counts as a configuration without flags. Listeners
+// registered with [Client.OnConfigurationChange] use it to tell which flags a swap
 // touched (OpenFeature's PROVIDER_CONFIGURATION_CHANGED carries exactly those keys).
 func (c *Configuration) ChangedFlags(prev *Configuration) []string {
 	changed := []string{}

@@ -34,6 +34,16 @@ func TestChangedFlags(t *testing.T) {
 		t.Errorf("same flags, other formatting: ChangedFlags = %v, want none", got)
 	}
 
+	annotated := editFlags(t, func(flags map[string]json.RawMessage) {
+		var f map[string]any
+		mustUnmarshal(t, flags["integer-flag"], &f)
+		f["notes"] = "a field eppokit does not read"
+		flags["integer-flag"] = mustJSON(t, f)
+	})
+	if got := annotated.ChangedFlags(base); len(got) != 0 {
+		t.Errorf("an unread field added: ChangedFlags = %v, want none", got)
+	}
+
 	next := editFlags(t, func(flags map[string]json.RawMessage) {
 		var f map[string]any
 		mustUnmarshal(t, flags["kill-switch"], &f)
