@@ -155,6 +155,8 @@ type flag struct {
 	salts         []string
 	splitProblems []string
 	err           error // non-nil: the flag is unusable and serves defaults with this error
+	// digest identifies the flag's configuration as received, for Configuration.ChangedFlags.
+	digest flagDigest
 }
 
 type variation struct {
@@ -204,8 +206,10 @@ func compileFlag(key string, raw json.RawMessage) *flag {
 	var w wireFlag
 	if err := json.Unmarshal(raw, &w); err != nil {
 		f.err = flagError(key, ErrFlagConfiguration, "malformed flag: "+jsonerr.Describe(err))
+		f.digest = rawDigest(raw)
 		return f
 	}
+	f.digest = digestOf(w)
 	f.enabled = w.Enabled
 	vt, ok := parseVariationType(w.VariationType)
 	if !ok {
