@@ -67,6 +67,7 @@ type Client struct {
 	logger       *slog.Logger
 	now          func() time.Time
 	loggerPanics atomic.Uint64
+	evals        evalCounts
 
 	lifecycle *lifecycle
 }
@@ -117,6 +118,9 @@ func (c *Client) assign(flagKey, subjectKey string, attrs Attributes, vt Variati
 	defer func() {
 		if r := recover(); r != nil { // never expected: evaluation is total; keep the caller alive anyway
 			v, err = nil, flagError(flagKey, ErrFlagConfiguration, fmt.Sprintf("internal error: %v", r))
+		}
+		if err != nil {
+			c.countFailure(flagKey, err)
 		}
 	}()
 	cfg := c.config.Load()
@@ -172,6 +176,7 @@ func (c *Client) assign(flagKey, subjectKey string, attrs Attributes, vt Variati
 		return nil, describe(details, CodeAssignmentError, invalidVariationDescription(vt, sp),
 			flagError(flagKey, ErrFlagConfiguration, cause))
 	}
+	c.countMatch(cfg, sp)
 	if details != nil {
 		key := sp.variationKey
 		details.FlagEvaluationCode = CodeMatch

@@ -54,6 +54,7 @@ type Configuration struct {
 	// banditVersions maps bandit key → model version referenced by the flags (banditReferences).
 	banditVersions map[string]string
 	bandits        *banditModels
+	evals          *evalLayout // numbers the per-flag evaluation counters (evalcounts.go)
 }
 
 // NewConfiguration parses Eppo's flags configuration (the CDN's /flag-config/v1/config response, "UFC")
@@ -90,6 +91,7 @@ func NewConfiguration(flagsJSON, banditsJSON []byte) (*Configuration, error) {
 	for key, raw := range w.Flags {
 		c.flags[key] = compileFlag(key, raw)
 	}
+	c.evals = newEvalLayout(c.flags)
 	c.banditIndex, c.banditVersions = compileBanditLinks(w)
 	if len(bytes.TrimSpace(banditsJSON)) > 0 {
 		models, err := parseBanditModels(banditsJSON)
@@ -139,6 +141,7 @@ type flag struct {
 	salts         []string
 	hasTimeWindow bool
 	err           error // non-nil: the flag is unusable and serves defaults with this error
+	evalBase      int   // its first evaluation counter (evalcounts.go)
 }
 
 type variation struct {
@@ -176,6 +179,7 @@ type split struct {
 	shards       []shardSpec
 	rawShards    int // shard count as configured, for details wording
 	extraLogging map[string]string
+	evalSlot     int // its evaluation counter (evalcounts.go)
 }
 
 type shardSpec struct {
