@@ -210,7 +210,7 @@ func TestManualReader(t *testing.T) {
 		"feature_flag.evaluations": {
 			"feature_flag.key=checkout,feature_flag.provider.name=eppokit,feature_flag.result.reason=static,feature_flag.result.variant=on": subjects*repeats + late,
 			"error.type=type_mismatch,feature_flag.key=checkout,feature_flag.provider.name=eppokit,feature_flag.result.reason=error":        1,
-			"error.type=flag_not_found,feature_flag.provider.name=eppokit,feature_flag.result.reason=error":                                2,
+			"error.type=flag_not_found,feature_flag.provider.name=eppokit,feature_flag.result.reason=error":                                 2,
 		},
 		"eppokit.configuration.fetches": {
 			"eppokit.fetch.result=updated":   1,
