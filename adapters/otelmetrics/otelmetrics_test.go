@@ -22,12 +22,6 @@ import (
 	"github.com/eppokit/eppokit/dedupe"
 )
 
-// ufc is a configuration with one logged STRING flag that serves "on" to everyone.
-const ufc = `{"format": "SERVER", "environment": {"name": "Test"}, "flags": {
-  "checkout": {"key": "checkout", "enabled": true, "variationType": "STRING", "totalShards": 10000,
-    "variations": {"on": {"key": "on", "value": "on"}},
-    "allocations": [{"key": "all", "splits": [{"variationKey": "on", "shards": []}], "doLog": true}]}}}`
-
 // testSink records what it delivers. failFirst fails the first Export (a transient error), hang makes every
 // Export wait for release.
 type testSink struct {
