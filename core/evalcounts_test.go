@@ -54,6 +54,13 @@ func countsClient(t testing.TB, cfg *Configuration) *Client {
 	return c
 }
 
+func checkCounts(t *testing.T, c *Client, want []EvaluationCount) {
+	t.Helper()
+	if got := c.EvaluationCounts(); !slices.Equal(got, want) {
+		t.Errorf("EvaluationCounts:\n got %+v\nwant %+v", got, want)
+	}
+}
+
 // shardedSubjects returns n subjects that flag "sharded" assigns and one it does not.
 func shardedSubjects(t *testing.T, c *Client, n int) (in []string, out string) {
 	t.Helper()
@@ -108,9 +115,7 @@ func TestEvaluationCountsByOutcome(t *testing.T) {
 		{Flag: "targeted", Variation: "off", Reason: "static", Count: 1},
 		{Flag: "targeted", Variation: "on", Reason: "targeting_match", Count: 3},
 	}
-	if got := c.EvaluationCounts(); !slices.Equal(got, want) {
-		t.Errorf("EvaluationCounts:\n got %+v\nwant %+v", got, want)
-	}
+	checkCounts(t, c, want)
 }
 
 func TestEvaluationCountsBeforeConfiguration(t *testing.T) {
@@ -118,9 +123,7 @@ func TestEvaluationCountsBeforeConfiguration(t *testing.T) {
 	c.GetStringAssignment("static", "carol", nil, "")
 	c.GetStringAssignment("static", "carol", nil, "")
 	want := []EvaluationCount{{Reason: "error", ErrorType: "provider_not_ready", Count: 2}}
-	if got := c.EvaluationCounts(); !slices.Equal(got, want) {
-		t.Errorf("got %+v, want %+v", got, want)
-	}
+	checkCounts(t, c, want)
 }
 
 // Counts survive configuration changes, including a configuration served again (A, B, A) and a burst of
@@ -148,9 +151,7 @@ func TestEvaluationCountsAcrossConfigurationChanges(t *testing.T) {
 		{Flag: "static", Variation: "v2", Reason: "static", Count: 10},
 		{Flag: "static", Variation: "v3", Reason: "static", Count: 16},
 	}
-	if got := c.EvaluationCounts(); !slices.Equal(got, want) {
-		t.Errorf("got %+v, want %+v", got, want)
-	}
+	checkCounts(t, c, want)
 }
 
 // Clients sharing a configuration count separately.
@@ -161,10 +162,7 @@ func TestEvaluationCountsPerClient(t *testing.T) {
 	c2.GetStringAssignment("static", "carol", nil, "")
 	c2.GetStringAssignment("static", "carol", nil, "")
 	for i, c := range []*Client{c1, c2} {
-		want := []EvaluationCount{{Flag: "static", Variation: "v1", Reason: "static", Count: uint64(i + 1)}}
-		if got := c.EvaluationCounts(); !slices.Equal(got, want) {
-			t.Errorf("client %d: got %+v, want %+v", i+1, got, want)
-		}
+		checkCounts(t, c, []EvaluationCount{{Flag: "static", Variation: "v1", Reason: "static", Count: uint64(i + 1)}})
 	}
 }
 
@@ -201,5 +199,24 @@ func TestEvaluationCountsConcurrent(t *testing.T) {
 	}
 	if served != goroutines*each || missing != goroutines*each {
 		t.Errorf("counted %d served and %d missing, want %d each", served, missing, goroutines*each)
+	}
+}
+
+// A bandit call's flag evaluation is counted like an assignment.
+func TestEvaluationCountsBandit(t *testing.T) {
+	c := loadClient(t, "bandit-flags-v1.json", "bandit-models-v1.json")
+	if _, err := c.GetBanditAction("banner_bandit_flag", "alice", ContextAttributes{}, someActions(), "default"); err != nil {
+		t.Fatal(err)
+	}
+	var n uint64
+	for _, ec := range c.EvaluationCounts() {
+		if ec.Flag == "banner_bandit_flag" && ec.ErrorType == "" && ec.Variation != "" {
+			n += ec.Count
+		} else {
+			t.Errorf("unexpected count %+v", ec)
+		}
+	}
+	if n != 1 {
+		t.Errorf("bandit flag counted %d times, want 1", n)
 	}
 }
