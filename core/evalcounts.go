@@ -45,8 +45,8 @@ type EvaluationCount struct {
 // client's totals. The only evaluation that can be missed is one that started before two configuration
 // changes and finished after both.
 //
-// Counting costs an assignment call one uncontended atomic add (BenchmarkGetStringAssignment); reading the
-// counts is for metrics collection, not for the assignment path.
+// Counting costs an assignment call one atomic load and one atomic add (BenchmarkCountMatch); reading the
+// counts takes a lock and allocates, and is meant for metrics collection.
 func (c *Client) EvaluationCounts() []EvaluationCount {
 	return c.evals.snapshot()
 }

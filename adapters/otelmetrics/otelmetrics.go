@@ -38,7 +38,8 @@ type config struct {
 }
 
 // WithMeterProvider sets the MeterProvider the instruments are created with. Default
-// otel.GetMeterProvider(), the global one (a no-op until the application sets one).
+// otel.GetMeterProvider(), the global one: instruments registered before the application calls
+// otel.SetMeterProvider move to that provider when it does.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(c *config) {
 		if mp != nil {

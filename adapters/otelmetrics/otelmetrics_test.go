@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
@@ -330,5 +332,37 @@ func TestRegisterRejectsDuplicateSinkNames(t *testing.T) {
 	if _, err := otelmetrics.Register(nil, otelmetrics.WithProcessors(p1, p2), otelmetrics.WithMeterProvider(mp)); err == nil ||
 		!strings.Contains(err.Error(), `"kafka"`) {
 		t.Fatalf("Register with two sinks named kafka: err = %v", err)
+	}
+}
+
+// Without WithMeterProvider, Register uses the global provider, and instruments registered before the
+// application sets it reach it once it is set.
+func TestGlobalMeterProvider(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := core.NewConfiguration([]byte(ufc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := core.NewClient(core.Config{InitialConfiguration: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closer, err := otelmetrics.Register(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	client.GetStringAssignment("checkout", "user-1", nil, "off")
+
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(ctx)
+	otel.SetMeterProvider(mp)
+	defer otel.SetMeterProvider(noop.NewMeterProvider())
+
+	got := collect(t, reader).ints["feature_flag.evaluations"]
+	want := map[string]int64{"feature_flag.key=checkout,feature_flag.provider.name=eppokit,feature_flag.result.reason=static,feature_flag.result.variant=on": 1}
+	if !mapsEqual(got, want) {
+		t.Errorf("feature_flag.evaluations = %v, want %v", got, want)
 	}
 }
