@@ -3,6 +3,7 @@ package otelmetrics_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -61,8 +62,10 @@ func BenchmarkLogAssignment(b *testing.B) {
 			evs[i] = core.AssignmentEvent{FeatureFlag: fmt.Sprint("flag-", i%50), Allocation: "allocation",
 				Experiment: "experiment", Variation: "variant", Subject: fmt.Sprint("subject-", i)}
 		}
+		// Settings of batching's BenchmarkLogAssignment; the pipeline's rate-limited warnings about
+		// queue_full bursts are discarded so that they do not interleave with the benchmark lines.
 		p := batching.New(nil, batching.WithDedupe(dedupe.Options{}), batching.WithQueueSize(1<<16),
-			batching.WithBatchSize(1024))
+			batching.WithBatchSize(1024), batching.WithLogger(slog.New(slog.DiscardHandler)))
 		b.Cleanup(func() { _ = p.Close(context.Background()) })
 		if metrics {
 			register(b, nil, p)
