@@ -51,7 +51,8 @@ func (c *Client) EvaluationCounts() []EvaluationCount {
 	return c.evals.snapshot()
 }
 
-// Outcomes of an evaluation other than a served variation. Every flag has one counter per outcome.
+// outcome is how an evaluation ended: the first numOutcomes are non-matches (every flag has one counter
+// for each), the rest the reasons a split serves a variation.
 type outcome uint8
 
 const (
@@ -66,7 +67,17 @@ const (
 	numOutcomes
 )
 
-var outcomeLabels = [numOutcomes]struct{ reason, errorType string }{
+// The reasons a split serves a variation, numbered after the non-matches.
+const (
+	servedTargetingMatch = numOutcomes + iota
+	servedSplit
+	servedStatic
+)
+
+var outcomeLabels = [...]struct{ reason, errorType string }{
+	servedTargetingMatch:   {"targeting_match", ""},
+	servedSplit:            {"split", ""},
+	servedStatic:           {"static", ""},
 	outDefault:             {"default", ""},
 	outDisabled:            {"disabled", ""},
 	outFlagNotFound:        {"error", "flag_not_found"},
@@ -100,7 +111,8 @@ func outcomeOf(err error) outcome {
 
 // evalKey names one counter: what EvaluationCount reports besides the count.
 type evalKey struct {
-	flag, variation, reason, errorType string
+	flag, variation string
+	outcome         outcome
 }
 
 // evalLayout numbers the counters of one compiled configuration: each flag owns numOutcomes slots from
@@ -115,29 +127,29 @@ func newEvalLayout(flags map[string]*flag) *evalLayout {
 	l := &evalLayout{}
 	for key, f := range flags {
 		f.evalBase = len(l.labels)
-		for _, o := range outcomeLabels {
-			l.labels = append(l.labels, evalKey{flag: key, reason: o.reason, errorType: o.errorType})
+		for o := range numOutcomes {
+			l.labels = append(l.labels, evalKey{flag: key, outcome: o})
 		}
 		for i := range f.allocations {
 			a := &f.allocations[i]
 			for j := range a.splits {
 				s := &a.splits[j]
 				s.evalSlot = len(l.labels)
-				l.labels = append(l.labels, evalKey{flag: key, variation: s.variationKey, reason: splitReason(a, s)})
+				l.labels = append(l.labels, evalKey{flag: key, variation: s.variationKey, outcome: splitReason(a, s)})
 			}
 		}
 	}
 	return l
 }
 
-func splitReason(a *allocation, s *split) string {
+func splitReason(a *allocation, s *split) outcome {
 	switch {
 	case len(a.rules) > 0:
-		return "targeting_match"
+		return servedTargetingMatch
 	case len(s.shards) > 0:
-		return "split"
+		return servedSplit
 	}
-	return "static"
+	return servedStatic
 }
 
 // evalSlab holds one client's counts for one layout.
@@ -255,13 +267,14 @@ func (e *evalCounts) snapshot() []EvaluationCount {
 	e.mu.Unlock()
 	for o := range e.loose {
 		if n := e.loose[o].Load(); n > 0 {
-			totals[evalKey{reason: outcomeLabels[o].reason, errorType: outcomeLabels[o].errorType}] += n
+			totals[evalKey{outcome: outcome(o)}] += n
 		}
 	}
 	out := make([]EvaluationCount, 0, len(totals))
 	for k, n := range totals {
-		out = append(out, EvaluationCount{Flag: k.flag, Variation: k.variation, Reason: k.reason,
-			ErrorType: k.errorType, Count: n})
+		label := outcomeLabels[k.outcome]
+		out = append(out, EvaluationCount{Flag: k.flag, Variation: k.variation, Reason: label.reason,
+			ErrorType: label.errorType, Count: n})
 	}
 	slices.SortFunc(out, func(a, b EvaluationCount) int {
 		return cmp.Or(cmp.Compare(a.Flag, b.Flag), cmp.Compare(a.Variation, b.Variation),
