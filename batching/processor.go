@@ -309,6 +309,7 @@ func (p *Processor) Stats() Stats {
 	s.Retried = p.ctr.retried.Load()
 	s.Batches = p.ctr.batches.Load()
 	s.QueueDepth = p.queue.Len()
+	s.QueueCapacity = p.cfg.queueSize
 	s.InFlight = int(max(p.ctr.inFlight.Load(), 0))
 	s.MemoryBytes = max(p.ctr.mem.Load(), 0)
 	s.HookPanics = p.ctr.hookPanics.Load()

@@ -72,6 +72,7 @@ type Client struct {
 	logger       *slog.Logger
 	now          func() time.Time
 	loggerPanics atomic.Uint64
+	evals        evalCounts
 
 	lifecycle *lifecycle
 	overrides map[string]string // flag key → variation key; nil unless made by WithOverrides
@@ -138,6 +139,9 @@ func (c *Client) assign(flagKey, subjectKey string, attrs Attributes, vt Variati
 		if r := recover(); r != nil { // never expected: evaluation is total; keep the caller alive anyway
 			v, err = nil, flagError(flagKey, ErrFlagConfiguration, fmt.Sprintf("internal error: %v", r))
 		}
+		if err != nil {
+			c.countFailure(flagKey, err)
+		}
 	}()
 	cfg := c.config.Load()
 	if details != nil && cfg != nil {
@@ -194,6 +198,7 @@ func (c *Client) assign(flagKey, subjectKey string, attrs Attributes, vt Variati
 		return nil, describe(details, CodeAssignmentError, invalidVariationDescription(vt, sp),
 			flagError(flagKey, ErrFlagConfiguration, cause))
 	}
+	c.countMatch(cfg, sp)
 	if details != nil {
 		key := sp.variationKey
 		details.FlagEvaluationCode = CodeMatch

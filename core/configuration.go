@@ -57,6 +57,7 @@ type Configuration struct {
 	// banditVersions maps bandit key → model version referenced by the flags (banditReferences).
 	banditVersions map[string]string
 	bandits        *banditModels
+	evals          *evalLayout // numbers the per-flag evaluation counters (evalcounts.go)
 }
 
 // NewConfiguration parses Eppo's flags configuration (the CDN's /flag-config/v1/config response, "UFC")
@@ -94,6 +95,7 @@ func NewConfiguration(flagsJSON, banditsJSON []byte) (*Configuration, error) {
 	for key, raw := range w.Flags {
 		c.flags[key] = compileFlag(key, raw)
 	}
+	c.evals = newEvalLayout(c.flags)
 	links := compileBanditLinks(w.Bandits, w.BanditReferences, c.flags)
 	c.banditIndex, c.banditVersions = links.index, links.versions
 	for key, cause := range links.broken {
@@ -156,7 +158,8 @@ type flag struct {
 	splitProblems []string
 	err           error // non-nil: the flag is unusable and serves defaults with this error
 	// digest identifies the flag's configuration as received, for Configuration.ChangedFlags.
-	digest flagDigest
+	digest   flagDigest
+	evalBase int // its first evaluation counter (evalcounts.go)
 }
 
 type variation struct {
@@ -193,6 +196,7 @@ type split struct {
 	shards       []shardSpec
 	rawShards    int // shard count as configured, for details wording
 	extraLogging map[string]string
+	evalSlot     int // its evaluation counter (evalcounts.go)
 }
 
 type shardSpec struct {

@@ -30,8 +30,8 @@ var ErrUnknownOverride = errors.New("eppokit: override names no usable variation
 // variation key gives the default and [ErrUnknownOverride]).
 //
 // The returned client shares c's configuration, loggers, listeners and statistics, so it follows every
-// configuration update; c itself is unaffected. Its Close does nothing (polling belongs to c) and its
-// LoggerPanics counts only its own logger panics. Overrides given to a client that already has some are
+// configuration update; c itself is unaffected. Its Close does nothing (polling belongs to c); its
+// LoggerPanics and EvaluationCounts count only its own calls. Overrides given to a client that already has some are
 // merged, the new ones winning. The map is copied. Without overrides, an assignment pays one nil check
 // for them.
 func (c *Client) WithOverrides(overrides map[string]string) *Client {
@@ -43,7 +43,7 @@ func (c *Client) WithOverrides(overrides map[string]string) *Client {
 	if len(merged) == 0 {
 		merged = nil
 	}
-	// Every field of Client is either shared here or deliberately per client (loggerPanics);
+	// Every field of Client is either shared here or deliberately per client (loggerPanics, evals);
 	// TestWithOverridesCopiesEveryField keeps this list complete.
 	return &Client{
 		config:       c.config,

@@ -196,7 +196,7 @@ func TestWithOverridesBanditLogsNothing(t *testing.T) {
 // derived client shares it, then add it here.
 func TestWithOverridesCopiesEveryField(t *testing.T) {
 	want := []string{"config", "assignLogger", "banditLogger", "assignFilter", "banditFilter", "logger", "now",
-		"loggerPanics", "lifecycle", "overrides"}
+		"loggerPanics", "evals", "lifecycle", "overrides"}
 	var got []string
 	for f := range reflect.TypeFor[Client]().Fields() {
 		got = append(got, f.Name)
