@@ -2,6 +2,7 @@ package rudderstack_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -34,4 +35,46 @@ func ExampleNewLogger() {
 	st := logger.Stats()
 	fmt.Printf("%s: delivered %d, dropped %d\n", st.Name, st.Delivered, st.DroppedTotal())
 	// Output: rudderstack: delivered 1, dropped 0
+}
+
+// Bring your own *http.Client: its proxy, TLS settings (a self-hosted data plane's CA) and timeouts apply
+// to every request. Here a TLS stand-in for the data plane is trusted through its certificate pool; in
+// production a client set up like
+//
+//	&http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxyURL), TLSClientConfig: tlsConfig}}
+//
+// sends through your proxy with your CA.
+func ExampleConfig_httpClient() {
+	dataPlane := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer dataPlane.Close()
+
+	logger, err := rudderstack.NewLogger(rudderstack.Config{
+		WriteKey:     "my-write-key",
+		DataPlaneURL: dataPlane.URL,
+		HTTPClient:   dataPlane.Client(), // trusts the stand-in's certificate
+	})
+	if err != nil {
+		panic(err)
+	}
+	logger.LogBanditAction(core.BanditEvent{
+		FlagKey: "banner", BanditKey: "banner-bandit", Subject: "user-1", Action: "nike",
+		ActionProbability: 0.7, ModelVersion: "v1", Timestamp: time.Now(),
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	fmt.Println("close:", logger.Close(ctx))
+	fmt.Println("delivered over TLS:", logger.Stats().Delivered)
+	// Output:
+	// close: <nil>
+	// delivered over TLS: 1
+}
+
+// A Config that cannot work is refused at once, naming the field.
+func ExampleNewSink_invalidConfig() {
+	_, err := rudderstack.NewSink(rudderstack.Config{WriteKey: "k"})
+	fmt.Println(errors.Is(err, rudderstack.ErrInvalidConfig))
+	fmt.Println(err)
+	// Output:
+	// true
+	// rudderstack: invalid configuration: DataPlaneURL is required
 }

@@ -25,7 +25,7 @@ var quickRetries = []batching.Option{
 }
 
 // RunPipelineTests drives the adapter behind the shared pipeline against the real peer and checks the
-// accounting identity for each fault of pipeline.md §8: what the peer stored equals what Stats says was
+// accounting identity for each delivery fault: what the peer stored equals what Stats says was
 // delivered (count and content), and everything else is a counted drop.
 func RunPipelineTests(t *testing.T, s Suite, newLogger NewLoggerFunc) {
 	start := func(t *testing.T, o Options, opts ...batching.Option) (*batching.Processor, *Server) {

@@ -25,6 +25,9 @@ type Options struct {
 	WriteKey string
 	// RequestTimeout bounds each request; default 2s.
 	RequestTimeout time.Duration
+	// Interval is how long the library holds a partial batch; default 50ms, long enough that a loaded
+	// machine does not split one Export into two requests when a test counts them.
+	Interval time.Duration
 	// AssignmentEvent and BanditEvent are Track event names to configure; empty means the defaults.
 	AssignmentEvent, BanditEvent string
 }
@@ -49,6 +52,9 @@ func (s Suite) start(t *testing.T, o Options) (Sink, *Server) {
 	}
 	if o.RequestTimeout == 0 {
 		o.RequestTimeout = 2 * time.Second
+	}
+	if o.Interval == 0 {
+		o.Interval = 50 * time.Millisecond
 	}
 	sink := s.New(t, peer, o)
 	t.Cleanup(func() {
@@ -78,7 +84,7 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// RunFaultTests checks the faults of pipeline.md §8 at the Export level: a 500 is transient and sent once
+// RunFaultTests checks the delivery faults at the Export level: a 500 is transient and sent once
 // (the library does not retry on its own), a 429's Retry-After reaches the pipeline, a 400 and a wrong
 // write key are permanent, an oversized or invalid event fails alone, and a hung peer leaves Export and
 // Close within their deadlines with every event reported.

@@ -5,8 +5,8 @@
 // client into a [batching.Sink] whose answers are the truth:
 //
 //   - [Build] renders an event as a Track call: userId = subject, messageId = the event ID (stable across
-//     the pipeline's retries, so the service can dedupe) and properties = the event's fields under the
-//     names of pipeline.md §1.
+//     the pipeline's retries, so the service can dedupe) and properties = the event's fields under their JSON
+//     names (featureFlag, allocation, ..., metaData).
 //   - [Exporter.Export] enqueues a batch and waits, per messageId, for the library's Callback until its
 //     context ends. An event the library has not answered for by then is a transient failure, never a
 //     delivery.
