@@ -2,6 +2,7 @@ package analyticspeer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -245,6 +246,7 @@ func RunDeliveryTests(t *testing.T, s Suite) {
 		})
 	})
 	t.Run("TrackCalls", func(t *testing.T) { testTrackCalls(t, s) })
+	t.Run("MetadataCarriesSDKLanguage", func(t *testing.T) { testMetadata(t, s) })
 	t.Run("CustomEventNames", func(t *testing.T) {
 		s.AssignmentEvent, s.BanditEvent = "Exposure", "Bandit Pick"
 		sink, peer := s.start(t, Options{AssignmentEvent: s.AssignmentEvent, BanditEvent: s.BanditEvent})
@@ -299,6 +301,31 @@ func testTrackCalls(t *testing.T, s Suite) {
 		}
 		if at, err := time.Parse(time.RFC3339Nano, stamp); err != nil || !at.Equal(ts) {
 			t.Fatalf("message %s: timestamp %q, want the exposure time %s", m.MessageID, stamp, ts)
+		}
+	}
+}
+
+// testMetadata sends events logged by a real client and checks the request bodies: every message's
+// properties.metaData holds sdkLanguage "go" and sdkVersion, Eppo's keys, beside sdkName.
+func testMetadata(t *testing.T, s Suite) {
+	sink, peer := s.start(t, Options{})
+	sent := adapterstest.ClientEvents(t)
+	if err := sink.Export(ctxFor(t, 5*time.Second), batching.Batch{ID: "m", Attempt: 1, Events: sent}); err != nil {
+		t.Fatalf("Export: %v", err)
+	}
+	msgs := peer.Messages()
+	if len(msgs) != len(sent) {
+		t.Fatalf("peer holds %d messages, want %d", len(msgs), len(sent))
+	}
+	for _, m := range msgs {
+		var props struct {
+			MetaData map[string]any `json:"metaData"`
+		}
+		if err := json.Unmarshal(m.Properties, &props); err != nil {
+			t.Fatal(err)
+		}
+		if err := adapterstest.CheckSDKLanguage(props.MetaData); err != nil {
+			t.Errorf("message %s (%s): %v", m.MessageID, m.Event, err)
 		}
 	}
 }
