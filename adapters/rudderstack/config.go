@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	analytics "github.com/rudderlabs/analytics-go/v4"
-
 	"github.com/eppokit/eppokit/adapters/internal/trackexport"
 	"github.com/eppokit/eppokit/batching"
 )
@@ -22,14 +20,6 @@ const (
 	// and the library's per-message routing make larger requests slower to turn around (measured: 512
 	// reaches 0.7x the raw library's throughput, 256 about 1x).
 	DefaultBatchSize = 256
-	// DefaultInterval is how long the library holds a partial batch before sending it.
-	DefaultInterval = trackexport.DefaultInterval
-	// DefaultRequestTimeout bounds one HTTP request.
-	DefaultRequestTimeout = trackexport.DefaultRequestTimeout
-	// DefaultExportConcurrency is how many batches [NewLogger]'s pipeline exports at a time: an Export
-	// waits a full round trip for the data plane's confirmation, so several in flight keep the library
-	// busy.
-	DefaultExportConcurrency = trackexport.DefaultExportConcurrency
 )
 
 var (
@@ -57,11 +47,11 @@ type Config struct {
 	// DisableGzip sends request bodies uncompressed. Default false: bodies are gzip-compressed, as the
 	// library does by default.
 	DisableGzip bool
-	// Interval is how long the library holds a partial batch before it sends it. Default
-	// [DefaultInterval]; an Export's last partial batch waits up to this long.
+	// Interval is how long the library holds a partial batch before it sends it. Default 10 ms: the
+	// pipeline has already batched, and an Export's last partial batch waits up to this long.
 	Interval time.Duration
-	// RequestTimeout bounds each HTTP request. Default [DefaultRequestTimeout]; the library's own HTTP
-	// client also stops any request at 10 s, so longer values have no effect.
+	// RequestTimeout bounds each HTTP request. Default 10 s, which is also where the library's own HTTP
+	// client stops any request, so longer values have no effect.
 	RequestTimeout time.Duration
 	// HTTPClient sends the requests, with everything it is set up with: its Transport's proxy and TLS
 	// settings (a self-hosted data plane's CA), its Timeout, redirect policy and cookie jar. Default: a
@@ -69,20 +59,4 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives the library's own log lines, at debug level. Default slog.Default().
 	Logger *slog.Logger
-}
-
-// libraryAttempts is how many times analytics-go/v4 sends one batch before it reports a failure (the
-// constant in its client.send).
-const libraryAttempts = 10
-
-// settings is cfg as the shared exporter reads it.
-func (cfg Config) settings() trackexport.Settings {
-	return trackexport.Settings{
-		Adapter: "rudderstack", Invalid: ErrInvalidConfig, WriteKey: cfg.WriteKey,
-		URLField: "DataPlaneURL", URL: cfg.DataPlaneURL, URLRequired: true, DefaultBatchSize: DefaultBatchSize,
-		Names:     trackexport.Names{Assignment: cfg.AssignmentEvent, Bandit: cfg.BanditEvent},
-		BatchSize: cfg.BatchSize, Interval: cfg.Interval, RequestTimeout: cfg.RequestTimeout,
-		HTTPClient: cfg.HTTPClient, Logger: cfg.Logger,
-		Attempts: libraryAttempts, Transient: []error{analytics.ErrTooManyRequests},
-	}
 }

@@ -14,8 +14,8 @@
 // LogBanditAction never block; [NewSink](cfg) returns the [Sink] alone, for batching.New. In [Config],
 // WriteKey and DataPlaneURL are required and every other zero field means its documented default; bring
 // your own *http.Client for a proxy or TLS settings. NewLogger's pipeline is batching's defaults plus the
-// name "rudderstack", [DefaultExportConcurrency] exports at a time and batches of [DefaultBatchSize] (256,
-// where batching's default is 512). A Config that cannot work is refused with an error wrapping
+// name "rudderstack", 4 exports at a time and batches of [DefaultBatchSize] (256, where batching's
+// default is 512). A Config that cannot work is refused with an error wrapping
 // [ErrInvalidConfig]; Export after Close fails with [ErrClosed], which is batching.ErrClosed.
 //
 // # What it fixes in the library

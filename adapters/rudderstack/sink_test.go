@@ -15,7 +15,7 @@ var suite = analyticspeer.Suite{
 	WriteKey:        testKey,
 	AssignmentEvent: DefaultAssignmentEvent,
 	BanditEvent:     DefaultBanditEvent,
-	LibraryAttempts: libraryAttempts,
+	LibraryAttempts: library(Config{}).Attempts,
 	New: func(t *testing.T, peer *analyticspeer.Server, o analyticspeer.Options) analyticspeer.Sink {
 		sink, err := NewSink(Config{WriteKey: o.WriteKey, DataPlaneURL: peer.URL, RequestTimeout: o.RequestTimeout,
 			Interval: o.Interval, AssignmentEvent: o.AssignmentEvent, BanditEvent: o.BanditEvent})

@@ -23,13 +23,6 @@ const (
 	// DefaultBatchSize is both the library's batch size and the batch size of [NewLogger]'s pipeline
 	// (the pipeline's own default), so that a full pipeline batch leaves in one request.
 	DefaultBatchSize = batching.DefaultBatchSize
-	// DefaultInterval is how long the library holds a partial batch before sending it.
-	DefaultInterval = trackexport.DefaultInterval
-	// DefaultRequestTimeout bounds one HTTP request.
-	DefaultRequestTimeout = trackexport.DefaultRequestTimeout
-	// DefaultExportConcurrency is how many batches [NewLogger]'s pipeline exports at a time: an Export
-	// waits a full round trip for Segment's confirmation, so several in flight keep the library busy.
-	DefaultExportConcurrency = trackexport.DefaultExportConcurrency
 )
 
 var (
@@ -54,11 +47,11 @@ type Config struct {
 	// BatchSize is the most messages per HTTP request. Default [DefaultBatchSize]; keep it at the
 	// pipeline's batch size or above, or a pipeline batch is split into several requests.
 	BatchSize int
-	// Interval is how long the library holds a partial batch before it sends it. Default
-	// [DefaultInterval]; an Export's last partial batch waits up to this long.
+	// Interval is how long the library holds a partial batch before it sends it. Default 10 ms: the
+	// pipeline has already batched, and an Export's last partial batch waits up to this long.
 	Interval time.Duration
-	// RequestTimeout bounds each HTTP request. Default [DefaultRequestTimeout]; the library's own HTTP
-	// client also stops any request at 10 s, so longer values have no effect.
+	// RequestTimeout bounds each HTTP request. Default 10 s, which is also where the library's own HTTP
+	// client stops any request, so longer values have no effect.
 	RequestTimeout time.Duration
 	// HTTPClient sends the requests, with everything it is set up with: its Transport's proxy and TLS
 	// settings, its Timeout, redirect policy and cookie jar. Default: a client over a clone of
@@ -66,20 +59,4 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives the library's own log lines, at debug level. Default slog.Default().
 	Logger *slog.Logger
-}
-
-// libraryAttempts is how many times analytics-go/v3 sends one batch before it reports a failure (the
-// constant in its client.send).
-const libraryAttempts = 10
-
-// settings is cfg as the shared exporter reads it.
-func (cfg Config) settings() trackexport.Settings {
-	return trackexport.Settings{
-		Adapter: "segment", Invalid: ErrInvalidConfig, WriteKey: cfg.WriteKey,
-		URLField: "Endpoint", URL: cfg.Endpoint, DefaultBatchSize: DefaultBatchSize,
-		Names:     trackexport.Names{Assignment: cfg.AssignmentEvent, Bandit: cfg.BanditEvent},
-		BatchSize: cfg.BatchSize, Interval: cfg.Interval, RequestTimeout: cfg.RequestTimeout,
-		HTTPClient: cfg.HTTPClient, Logger: cfg.Logger,
-		Attempts: libraryAttempts, Transient: []error{analytics.ErrTooManyRequests},
-	}
 }

@@ -15,9 +15,9 @@
 // LogBanditAction never block; [NewSink](cfg) returns the [Sink] alone, for batching.New. In [Config],
 // only WriteKey is required and every zero field means its documented default; bring your own
 // *http.Client for a proxy or TLS settings. NewLogger's pipeline is batching's defaults plus the name
-// "segment", [DefaultExportConcurrency] exports at a time and batches of [DefaultBatchSize]. A Config
-// that cannot work is refused with an error wrapping [ErrInvalidConfig]; Export after Close fails with
-// [ErrClosed], which is batching.ErrClosed.
+// "segment", 4 exports at a time and batches of [DefaultBatchSize]. A Config that cannot work is
+// refused with an error wrapping [ErrInvalidConfig]; Export after Close fails with [ErrClosed], which is
+// batching.ErrClosed.
 //
 // # What it fixes in the library
 //

@@ -15,6 +15,10 @@ type Sink struct {
 
 // Library is what the exporter needs of an analytics client library whose message type is M.
 type Library[M any] struct {
+	// Attempts is how many times the library sends one request body before it reports a failure.
+	Attempts int
+	// Transient lists the library's errors that retrying may fix.
+	Transient []error
 	// Start starts the library's client, configured with the parts and with cb as its Callback.
 	Start func(p Parts, cb Callback[M]) (LibraryClient[M], error)
 	// Track turns a message into the library's Track call.
@@ -32,6 +36,7 @@ type LibraryClient[M any] interface {
 // NewSink checks s and fills in its defaults ([NewParts]), starts the library's client and returns the
 // sink that drives it. Errors wrap s.Invalid: the library refuses only configurations it cannot use.
 func NewSink[M any](s Settings, lib Library[M]) (*Sink, error) {
+	s.Attempts, s.Transient = lib.Attempts, lib.Transient
 	p, err := NewParts(s)
 	if err != nil {
 		return nil, err
