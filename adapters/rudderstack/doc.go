@@ -38,6 +38,7 @@
 // # Limits
 //
 // The batch API answers per request, not per message, so a 4xx refuses every event of that request. An
-// event whose Export stopped waiting can still be confirmed later by the library; such late answers are
-// counted by [Sink.Late], and the pipeline may resend the event under the same messageId.
+// event whose Export stopped waiting can still be confirmed later by the library although the pipeline
+// already counted it as failed; the pipeline may then resend it under the same messageId, for downstream
+// deduplication.
 package rudderstack

@@ -71,12 +71,3 @@ func (s *Sink) Export(ctx context.Context, b batching.Batch) error { return s.s.
 // Close flushes and stops the library, returning when ctx ends even with a request hanging (the
 // requests in flight are then aborted). Idempotent; Export after Close fails with [ErrClosed].
 func (s *Sink) Close(ctx context.Context) error { return s.s.Close(ctx) }
-
-// Late counts the library's answers that came after their Export stopped waiting. A late delivery is an
-// event the data plane holds although the pipeline counted it as failed; it keeps its messageId, so a
-// resend can be deduplicated downstream.
-func (s *Sink) Late() (delivered, failed uint64) { return s.s.Late() }
-
-// Requests counts the HTTP requests sent to the data plane, and the library retries answered from
-// memory instead.
-func (s *Sink) Requests() (sent, replayed uint64) { return s.s.Requests() }

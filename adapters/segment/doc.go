@@ -41,6 +41,6 @@
 //
 // Segment's batch API answers per request, not per message, so a 4xx refuses every event of that HTTP
 // request. An event whose Export stopped waiting can still be confirmed later by the library (the request
-// was under way); such late answers are counted by [Sink.Late] and the pipeline may send the event again
-// under the same messageId. analytics-go/v3 has no gzip option: bodies are plain JSON.
+// was under way) although the pipeline already counted it as failed; the pipeline may then send it
+// again under the same messageId, which Segment deduplicates. analytics-go/v3 has no gzip option: bodies are plain JSON.
 package segment

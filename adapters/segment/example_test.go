@@ -12,49 +12,26 @@ import (
 	"github.com/eppokit/eppokit/core"
 )
 
-func ExampleNewLogger() {
-	// A stand-in for api.segment.io; in production leave Endpoint empty.
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	defer api.Close()
-
-	logger, err := segment.NewLogger(segment.Config{WriteKey: "my-write-key", Endpoint: api.URL})
-	if err != nil {
-		panic(err)
-	}
-	// Hand logger to the eppokit client as its AssignmentLogger and BanditLogger.
-	logger.LogAssignment(core.AssignmentEvent{
-		FeatureFlag: "checkout", Allocation: "rollout", Experiment: "checkout-rollout",
-		Variation: "on", Subject: "user-1", Timestamp: time.Now(),
-	})
-
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := logger.Close(ctx); err != nil {
-		fmt.Println("close:", err)
-	}
-	st := logger.Stats()
-	fmt.Printf("%s: delivered %d, dropped %d\n", st.Name, st.Delivered, st.DroppedTotal())
-	// Output: segment: delivered 1, dropped 0
-}
-
-// Bring your own *http.Client: its proxy, TLS settings and timeouts apply to every request. Here a TLS
-// stand-in for Segment is trusted through its certificate pool; in production a client set up like
+// A Config names the write key; every zero field means its default (Endpoint: api.segment.io). Bring
+// your own *http.Client for a proxy, your CA or timeouts: here it trusts a TLS stand-in for Segment; in
+// production a client set up like
 //
 //	&http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxyURL), TLSClientConfig: tlsConfig}}
 //
 // sends through your proxy with your CA.
-func ExampleConfig_httpClient() {
+func ExampleNewLogger() {
 	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer api.Close()
 
 	logger, err := segment.NewLogger(segment.Config{
 		WriteKey:   "my-write-key",
-		Endpoint:   api.URL,
+		Endpoint:   api.URL,      // leave it empty for api.segment.io
 		HTTPClient: api.Client(), // trusts the stand-in's certificate
 	})
 	if err != nil {
 		panic(err)
 	}
+	// Hand logger to the eppokit client as its AssignmentLogger (and BanditLogger).
 	logger.LogAssignment(core.AssignmentEvent{
 		FeatureFlag: "checkout", Allocation: "rollout", Experiment: "checkout-rollout",
 		Variation: "on", Subject: "user-1", Timestamp: time.Now(),
@@ -62,10 +39,11 @@ func ExampleConfig_httpClient() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	fmt.Println("close:", logger.Close(ctx))
-	fmt.Println("delivered over TLS:", logger.Stats().Delivered)
+	st := logger.Stats()
+	fmt.Printf("%s: delivered %d, dropped %d\n", st.Name, st.Delivered, st.DroppedTotal())
 	// Output:
 	// close: <nil>
-	// delivered over TLS: 1
+	// segment: delivered 1, dropped 0
 }
 
 // A Config that cannot work is refused at once, naming the field.

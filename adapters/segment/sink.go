@@ -68,12 +68,3 @@ func (s *Sink) Export(ctx context.Context, b batching.Batch) error { return s.s.
 // Close flushes and stops the library. It returns when ctx ends even if a request hangs, after aborting
 // the requests still in flight. It is idempotent; Export after Close fails with [ErrClosed].
 func (s *Sink) Close(ctx context.Context) error { return s.s.Close(ctx) }
-
-// Late returns how many answers the library gave after the Export that sent the event had stopped
-// waiting: late deliveries are events Segment has although the pipeline counted them as failed (they
-// keep their messageId, so a resend is deduplicated by Segment).
-func (s *Sink) Late() (delivered, failed uint64) { return s.s.Late() }
-
-// Requests returns how many HTTP requests reached Segment, and how many of the library's own retries
-// were answered without the network.
-func (s *Sink) Requests() (sent, replayed uint64) { return s.s.Requests() }
