@@ -139,10 +139,9 @@ func TestPipelineDiskFullIsCounted(t *testing.T) {
 	files[aPath].SetBudget(1 << 30)
 	files[bPath].SetBudget(1 << 30)
 	adapterstest.Log(p, logged[500:])
-	if err := p.Close(ctxT(t)); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	err = p.Close(ctxT(t))
 	st = p.Stats()
+	adapterstest.CheckCloseError(t, err, st)
 	if st.Delivered < 500 {
 		t.Errorf("only %d delivered after space came back", st.Delivered)
 	}
