@@ -1,6 +1,7 @@
 package trackexport
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -120,7 +121,14 @@ func (s Settings) check() error {
 // Transport's proxy and TLS settings, its Timeout, redirect policy and cookie jar) applies.
 type clientTransport struct{ c *http.Client }
 
-func (t clientTransport) RoundTrip(req *http.Request) (*http.Response, error) { return t.c.Do(req) }
+func (t clientTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.c.Do(req)
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err // the library's own client names the method and URL again
+	}
+	return resp, err
+}
 
 // NoWait is the RetryAfter policy given to the libraries: their retries of a failed request are answered
 // by the [Transport] from memory, so there is nothing to wait for; the pipeline does the real backoff.
