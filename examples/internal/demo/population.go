@@ -50,8 +50,8 @@ type outcome struct {
 	defaulted bool
 }
 
-// DefaultNote marks the rows of subjects who got the caller's default because nothing was assigned.
-const DefaultNote = "default (not assigned)"
+// defaultNote marks the rows of subjects who got the caller's default because nothing was assigned.
+const defaultNote = "default (not assigned)"
 
 // NewTally returns an empty tally.
 func NewTally() *Tally { return &Tally{counts: map[string]map[outcome]int{}} }
@@ -94,7 +94,7 @@ func (t *Tally) Print(w io.Writer) {
 			n := t.counts[f][o]
 			note := ""
 			if o.defaulted {
-				note = DefaultNote
+				note = defaultNote
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%5.1f%%\t%s\n", f, strings.ReplaceAll(o.value, "\n", " "), n,
 				100*float64(n)/float64(total), note)
