@@ -8,9 +8,12 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -127,6 +130,16 @@ func TestQuickstart(t *testing.T) {
 	if !strings.Contains(stdout, "FLAG") || !strings.Contains(stdout, "banner_bandit_flag") {
 		t.Fatalf("no splits table:\n%s", stdout)
 	}
+	// The subjects new-user-onboarding assigns nothing get the caller's default, and the table says so.
+	if !regexp.MustCompile(`new-user-onboarding \(STRING\) +default +\d+ +[\d.]+% +default \(not assigned\)`).MatchString(stdout) {
+		t.Errorf("the default row of new-user-onboarding is not marked:\n%s", stdout)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	want := fmt.Sprintf("csv: %d of %d exposures delivered, 0 dropped, 0 pending; %d repeats suppressed by dedupe",
+		s.Delivered, s.Accepted, s.Deduplicated)
+	if got := lines[len(lines)-2]; got != want {
+		t.Errorf("summary line before the Stats JSON = %q, want %q", got, want)
+	}
 	rows := csvRows(t, filepath.Join(out, "assignments.csv")) + csvRows(t, filepath.Join(out, "bandit_actions.csv"))
 	if uint64(rows) != s.Delivered {
 		t.Fatalf("CSV files hold %d rows, Stats says %d delivered", rows, s.Delivered)
@@ -160,6 +173,35 @@ func TestSegment(t *testing.T) {
 	}
 	if p := peer.Problems(); len(p) > 0 {
 		t.Fatalf("peer saw malformed requests: %v", p)
+	}
+}
+
+// TestSegmentRejected runs the Segment example with a write key the receiver refuses (401): nothing is
+// delivered, so the program exits non-zero and its last stderr line says why; the Stats line still ends
+// stdout and counts every exposure as rejected.
+func TestSegmentRejected(t *testing.T) {
+	peer := analyticspeer.New(t, "seg-key")
+	stdout, stderr, err := run(t, "segment", []string{"SEGMENT_WRITE_KEY=wrong-key", "SEGMENT_ENDPOINT=" + peer.URL},
+		"-subjects", "50")
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("segment against a 401 receiver: err = %v, want exit status 1\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
+	}
+	errLines := strings.Split(strings.TrimSpace(stderr), "\n")
+	last := errLines[len(errLines)-1]
+	if !strings.HasPrefix(last, "error: ") || !strings.Contains(last, "not delivered") || !strings.Contains(last, "401") {
+		t.Errorf("last stderr line = %q, want one error line naming the loss and the 401", last)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var s summary
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
+		t.Fatalf("last line is not the Stats JSON: %q: %v", lines[len(lines)-1], err)
+	}
+	if s.Accepted == 0 || s.Delivered != 0 || s.Dropped["rejected"] != s.Accepted {
+		t.Errorf("stats = %+v, want every accepted exposure rejected", s)
+	}
+	if peer.Stored() != 0 || peer.Requests() == 0 {
+		t.Errorf("receiver stored %d messages in %d requests, want requests and nothing stored", peer.Stored(), peer.Requests())
 	}
 }
 

@@ -27,7 +27,7 @@ var tricky = []string{
 func Events(prefix string, n int, seed uint64) []batching.Event {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	base := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
-	meta := core.Metadata{SDKName: core.SDKName, SDKVersion: core.SDKVersion}
+	meta := core.Metadata{SDKName: core.SDKName, SDKLanguage: core.SDKLanguage, SDKVersion: core.SDKVersion}
 	out := make([]batching.Event, n)
 	for i := range out {
 		id := fmt.Sprintf("%s-%d", prefix, i)
@@ -75,7 +75,7 @@ func Events(prefix string, n int, seed uint64) []batching.Event {
 // possible when size is below that), for throughput benchmarks that fix the event size. Subjects cycle
 // through 1000 keys.
 func SizedEvents(prefix string, n, size int) []batching.Event {
-	meta := core.Metadata{SDKName: core.SDKName, SDKVersion: core.SDKVersion}
+	meta := core.Metadata{SDKName: core.SDKName, SDKLanguage: core.SDKLanguage, SDKVersion: core.SDKVersion}
 	ts := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 	out := make([]batching.Event, n)
 	for i := range out {

@@ -59,7 +59,7 @@ func BenchmarkThroughput(b *testing.B) {
 	})
 
 	b.Run("pipeline", func(b *testing.B) {
-		p, err := csv.NewLogger(b.TempDir(), nil, batching.WithBlocking(), quietLogs())
+		p, err := csv.NewLogger(csv.Config{Dir: b.TempDir()}, batching.WithBlocking(), quietLogs())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -16,7 +16,7 @@ func ExampleNewLogger() {
 	dir, _ := os.MkdirTemp("", "exposures")
 	defer os.RemoveAll(dir)
 
-	logger, err := csv.NewLogger(dir, []csv.Option{csv.WithWarehouseNaming()})
+	logger, err := csv.NewLogger(csv.Config{Dir: dir, WarehouseNaming: true})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -37,14 +37,13 @@ func (q *QuotaFile) SetBudget(n int) {
 	q.mu.Unlock()
 }
 
-// WithQuota (tests only) wraps every file the sink opens in a [QuotaFile] with budget bytes, recorded in
-// files by path.
-func WithQuota(files map[string]*QuotaFile, budget int) Option {
-	return optionFunc(func(c *config) {
-		c.wrap = func(f *os.File) file {
-			q := &QuotaFile{File: f, budget: budget}
-			files[f.Name()] = q
-			return q
-		}
-	})
+// WithQuota (tests only) returns cfg set to wrap every file the sink opens in a [QuotaFile] with budget
+// bytes, recorded in files by path.
+func WithQuota(cfg Config, files map[string]*QuotaFile, budget int) Config {
+	cfg.wrap = func(f *os.File) file {
+		q := &QuotaFile{File: f, budget: budget}
+		files[f.Name()] = q
+		return q
+	}
+	return cfg
 }

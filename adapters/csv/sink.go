@@ -5,16 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"sync"
 	"syscall"
 
 	"github.com/eppokit/eppokit/adapters/internal/eventcodec"
 	"github.com/eppokit/eppokit/batching"
 )
-
-// ErrClosed is returned (as a permanent error) by Export after [Sink.Close].
-var ErrClosed = errors.New("csv: sink is closed")
 
 // Sink appends exposure events to CSV files. It implements [batching.Sink] and [batching.Flusher]; see the
 // package documentation for the file format and the error contract.
@@ -32,36 +28,31 @@ var (
 	_ batching.Flusher = (*Sink)(nil)
 )
 
-// NewSink opens (creating them if needed) the assignment and bandit files in dir and returns a sink that
-// appends to them. It fails with a clear error when dir is not writable, when the disk is full, or when an
-// existing file's header does not match ([ErrHeaderMismatch]).
-func NewSink(dir string, opts ...Option) (*Sink, error) {
-	cfg := newConfig(opts)
-	s := &Sink{}
-	if cfg.formulaGuard {
-		s.rec.Text = guardFormula
-	}
-	idColumn := eventcodec.EventIDColumn(cfg.naming)
-	var err error
-	s.assignments, err = openTable(resolve(dir, cfg.assignmentFile),
-		append(eventcodec.AssignmentColumns(cfg.naming), idColumn), cfg.wrap)
+// NewSink opens (creating them and their directory if needed) the assignment and bandit files of cfg and
+// returns a sink that appends to them. It fails with a clear error when a path cannot be written, when
+// the disk is full, when an existing file's header does not match ([ErrHeaderMismatch]), or when cfg
+// cannot be used ([ErrInvalidConfig]).
+func NewSink(cfg Config) (*Sink, error) {
+	aPath, bPath, err := cfg.paths()
 	if err != nil {
 		return nil, err
 	}
-	s.bandits, err = openTable(resolve(dir, cfg.banditFile),
-		append(eventcodec.BanditColumns(cfg.naming), idColumn), cfg.wrap)
+	s := &Sink{}
+	if cfg.FormulaGuard {
+		s.rec.Text = guardFormula
+	}
+	naming := cfg.naming()
+	idColumn := eventcodec.EventIDColumn(naming)
+	s.assignments, err = openTable(aPath, append(eventcodec.AssignmentColumns(naming), idColumn), cfg.wrap)
+	if err != nil {
+		return nil, err
+	}
+	s.bandits, err = openTable(bPath, append(eventcodec.BanditColumns(naming), idColumn), cfg.wrap)
 	if err != nil {
 		_ = s.assignments.f.Close()
 		return nil, err
 	}
 	return s, nil
-}
-
-func resolve(dir, name string) string {
-	if filepath.IsAbs(name) {
-		return name
-	}
-	return filepath.Join(dir, name)
 }
 
 // Paths returns the paths of the assignment and bandit files.
@@ -79,7 +70,7 @@ func (s *Sink) Export(ctx context.Context, b batching.Batch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return batching.Permanent(ErrClosed)
+		return batching.Permanent(fmt.Errorf("csv: export after Close: %w", ErrClosed))
 	}
 
 	var failed map[int]error

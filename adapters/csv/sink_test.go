@@ -2,6 +2,7 @@ package csv_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -24,9 +25,9 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-func newSink(t *testing.T, dir string, opts ...csv.Option) *csv.Sink {
+func newSink(t *testing.T, cfg csv.Config) *csv.Sink {
 	t.Helper()
-	s, err := csv.NewSink(dir, opts...)
+	s, err := csv.NewSink(cfg)
 	if err != nil {
 		t.Fatalf("NewSink: %v", err)
 	}
@@ -49,23 +50,25 @@ func export(t *testing.T, s *csv.Sink, events []batching.Event) {
 func TestConformance(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		opts []csv.Option
+		cfg  csv.Config
 	}{
-		{"camelCase", nil},
-		{"warehouse", []csv.Option{csv.WithWarehouseNaming()}},
-		{"unguarded", []csv.Option{csv.WithoutFormulaGuard()}},
+		{"camelCase", csv.Config{}},
+		{"warehouse", csv.Config{WarehouseNaming: true}},
+		{"formulaGuard", csv.Config{FormulaGuard: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			adapterstest.RunSinkTests(t, func(t *testing.T) (batching.Sink, adapterstest.Peer) {
-				s := newSink(t, t.TempDir(), tc.opts...)
-				return s, peerOf(s, tc.name != "unguarded")
+				cfg := tc.cfg
+				cfg.Dir = t.TempDir()
+				s := newSink(t, cfg)
+				return s, peerOf(s, cfg.FormulaGuard)
 			})
 		})
 	}
 }
 
 func TestHeaders(t *testing.T) {
-	s := newSink(t, t.TempDir(), csv.WithWarehouseNaming())
+	s := newSink(t, csv.Config{Dir: t.TempDir(), WarehouseNaming: true})
 	a, b := s.Paths()
 	ah, _, err := readRows(a)
 	if err != nil {
@@ -87,7 +90,7 @@ func TestHeaders(t *testing.T) {
 		t.Errorf("bandit header = %q, want %q", bh, wantB)
 	}
 
-	c := newSink(t, t.TempDir())
+	c := newSink(t, csv.Config{Dir: t.TempDir()})
 	a, _ = c.Paths()
 	ah, _, _ = readRows(a)
 	wantCamel := []string{"featureFlag", "allocation", "experiment", "variation", "subject", "subjectAttributes",
@@ -102,12 +105,12 @@ func TestAppendingKeepsOneHeader(t *testing.T) {
 	first := adapterstest.Events("first", 40, 1)
 	second := adapterstest.Events("second", 40, 2)
 
-	s1 := newSink(t, dir)
+	s1 := newSink(t, csv.Config{Dir: dir})
 	export(t, s1, first)
 	if err := s1.Close(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	s2 := newSink(t, dir)
+	s2 := newSink(t, csv.Config{Dir: dir})
 	export(t, s2, second)
 	if err := s2.Close(ctxT(t)); err != nil {
 		t.Fatal(err)
@@ -124,7 +127,7 @@ func TestAppendingKeepsOneHeader(t *testing.T) {
 			t.Errorf("%s holds its header %d times, want once", filepath.Base(path), n)
 		}
 	}
-	got, err := peerOf(s2, true).Received(ctxT(t))
+	got, err := peerOf(s2, false).Received(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,11 +139,11 @@ func TestAppendingKeepsOneHeader(t *testing.T) {
 func TestHeaderMismatchIsAClearError(t *testing.T) {
 	dir := t.TempDir()
 	// A camelCase file reopened with warehouse naming must not get snake_case rows mixed in.
-	s := newSink(t, dir)
+	s := newSink(t, csv.Config{Dir: dir})
 	if err := s.Close(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := csv.NewSink(dir, csv.WithWarehouseNaming())
+	_, err := csv.NewSink(csv.Config{Dir: dir, WarehouseNaming: true})
 	if !errors.Is(err, csv.ErrHeaderMismatch) {
 		t.Fatalf("reopening with another naming: err = %v, want ErrHeaderMismatch", err)
 	}
@@ -152,7 +155,7 @@ func TestHeaderMismatchIsAClearError(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(other, csv.DefaultBanditFile), []byte("name,age\nbob,3\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := csv.NewSink(other); !errors.Is(err, csv.ErrHeaderMismatch) {
+	if _, err := csv.NewSink(csv.Config{Dir: other}); !errors.Is(err, csv.ErrHeaderMismatch) {
 		t.Fatalf("foreign file: err = %v, want ErrHeaderMismatch", err)
 	}
 	// NewSink failed on the bandit file: the assignment file it had opened must not be left half-set-up.
@@ -164,7 +167,7 @@ func TestHeaderMismatchIsAClearError(t *testing.T) {
 
 func TestExistingFileWithoutFinalNewline(t *testing.T) {
 	dir := t.TempDir()
-	s := newSink(t, dir)
+	s := newSink(t, csv.Config{Dir: dir})
 	a, _ := s.Paths()
 	if err := s.Close(ctxT(t)); err != nil {
 		t.Fatal(err)
@@ -174,10 +177,10 @@ func TestExistingFileWithoutFinalNewline(t *testing.T) {
 	if err := os.WriteFile(a, []byte(strings.TrimSuffix(string(raw), "\n")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s2 := newSink(t, dir)
+	s2 := newSink(t, csv.Config{Dir: dir})
 	evs := adapterstest.Events("nl", 10, 3)
 	export(t, s2, evs)
-	got, err := peerOf(s2, true).Received(ctxT(t))
+	got, err := peerOf(s2, false).Received(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,11 +199,7 @@ func TestFormulaGuard(t *testing.T) {
 	ev.Assignment = &a
 
 	for _, guarded := range []bool{true, false} {
-		var opts []csv.Option
-		if !guarded {
-			opts = append(opts, csv.WithoutFormulaGuard())
-		}
-		s := newSink(t, t.TempDir(), opts...)
+		s := newSink(t, csv.Config{Dir: t.TempDir(), FormulaGuard: guarded})
 		export(t, s, []batching.Event{ev})
 		path, _ := s.Paths()
 		_, rows, err := readRows(path)
@@ -228,14 +227,22 @@ func TestUnwritablePath(t *testing.T) {
 	if err := os.WriteFile(notADir, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, target := range []string{filepath.Join(dir, "missing", "sub"), notADir} {
-		_, err := csv.NewSink(target)
+	for _, target := range []string{filepath.Join(notADir, "sub"), notADir} {
+		_, err := csv.NewSink(csv.Config{Dir: target})
 		if err == nil {
 			t.Fatalf("NewSink(%s) succeeded", target)
 		}
-		if !strings.Contains(err.Error(), "cannot open") || !strings.Contains(err.Error(), target) {
-			t.Errorf("error should say which path cannot be opened: %v", err)
+		if !strings.Contains(err.Error(), "cannot create the directory") || !strings.Contains(err.Error(), target) {
+			t.Errorf("error should say which directory cannot be created: %v", err)
 		}
+	}
+	// A directory where a file should be.
+	if err := os.Mkdir(filepath.Join(dir, "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := csv.NewSink(csv.Config{Dir: dir, AssignmentFile: "d"})
+	if err == nil || !strings.Contains(err.Error(), "cannot open") || !strings.Contains(err.Error(), filepath.Join(dir, "d")) {
+		t.Errorf("a directory in place of the file: err = %v, want one naming the path", err)
 	}
 }
 
@@ -244,7 +251,7 @@ func TestDevFull(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skipf("no /dev/full on this system (%v); the disk-full path is still covered by TestDiskFullMidStream", err)
 	}
-	_, err := csv.NewSink(t.TempDir(), csv.WithFileNames("/dev/full", ""))
+	_, err := csv.NewSink(csv.Config{Dir: t.TempDir(), AssignmentFile: "/dev/full"})
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("NewSink on /dev/full: err = %v, want ENOSPC", err)
 	}
@@ -254,7 +261,7 @@ func TestDevFull(t *testing.T) {
 }
 
 func TestUnencodableEventFailsAlone(t *testing.T) {
-	s := newSink(t, t.TempDir())
+	s := newSink(t, csv.Config{Dir: t.TempDir()})
 	evs := adapterstest.Events("nan", 20, 9)
 	bad := -1
 	for i := range evs {
@@ -279,7 +286,7 @@ func TestUnencodableEventFailsAlone(t *testing.T) {
 	if len(pe.Failed) != 2 || !batching.IsPermanent(pe.Failed[bad]) || !batching.IsPermanent(pe.Failed[broken]) {
 		t.Fatalf("Failed = %v, want permanent errors for indexes %d and %d only", pe.Failed, bad, broken)
 	}
-	got, err := peerOf(s, true).Received(ctxT(t))
+	got, err := peerOf(s, false).Received(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +298,7 @@ func TestUnencodableEventFailsAlone(t *testing.T) {
 }
 
 func TestConcurrentExports(t *testing.T) {
-	s := newSink(t, t.TempDir())
+	s := newSink(t, csv.Config{Dir: t.TempDir()})
 	var wg sync.WaitGroup
 	var all []batching.Event
 	for g := range 4 {
@@ -309,11 +316,39 @@ func TestConcurrentExports(t *testing.T) {
 	if err := s.Flush(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	got, err := peerOf(s, true).Received(ctxT(t))
+	got, err := peerOf(s, false).Received(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c := adapterstest.Compare(all, got); !c.Exact() {
 		t.Fatalf("concurrent exports: %s", c)
+	}
+}
+
+// TestMetadataCarriesSDKLanguage writes events logged by a real client and reads the metadata column of
+// both files: Eppo's keys sdkLanguage ("go") and sdkVersion are there, beside sdkName, under either
+// naming.
+func TestMetadataCarriesSDKLanguage(t *testing.T) {
+	for _, warehouse := range []bool{false, true} {
+		s := newSink(t, csv.Config{Dir: t.TempDir(), WarehouseNaming: warehouse})
+		export(t, s, adapterstest.ClientEvents(t))
+		a, b := s.Paths()
+		for _, path := range []string{a, b} {
+			header, rows, err := readRows(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			col := slices.IndexFunc(header, func(h string) bool { return h == "metaData" || h == "metadata" })
+			if col < 0 || len(rows) != 1 {
+				t.Fatalf("%s: header %q, %d rows; want a metadata column and one row", path, header, len(rows))
+			}
+			var meta map[string]any
+			if err := json.Unmarshal([]byte(rows[0][col]), &meta); err != nil {
+				t.Fatal(err)
+			}
+			if err := adapterstest.CheckSDKLanguage(meta); err != nil {
+				t.Errorf("%s (warehouse=%v): %v", filepath.Base(path), warehouse, err)
+			}
+		}
 	}
 }

@@ -4,11 +4,19 @@
 // Each event becomes one Track call: event "Eppo Randomization Assignment" or "Eppo Bandit Action"
 // (configurable), userId = the subject, originalTimestamp = when the exposure happened, messageId = the
 // pipeline's event ID (stable across retries, so a batch sent twice can be deduplicated), and properties
-// = the event's fields under the JSON names of pipeline.md §1. Request bodies are gzip-compressed unless
-// [Config.DisableGzip] is set.
+// = the event's fields under their JSON names (featureFlag, allocation, ..., metaData with sdkName,
+// sdkLanguage and sdkVersion). Request bodies are gzip-compressed unless [Config.DisableGzip] is set.
 //
-// [NewSink] returns the [Sink] for the shared pipeline (package batching); [NewLogger] returns a ready
-// pipeline around it, whose LogAssignment and LogBanditAction never block.
+// # Use
+//
+// Every adapter of this module has the same shape: [NewLogger](cfg, opts...) returns a ready pipeline
+// (a *batching.Processor, the client's AssignmentLogger and BanditLogger) whose LogAssignment and
+// LogBanditAction never block; [NewSink](cfg) returns the [Sink] alone, for batching.New. In [Config],
+// WriteKey and DataPlaneURL are required and every other zero field means its documented default; bring
+// your own *http.Client for a proxy or TLS settings. NewLogger's pipeline is batching's defaults plus the
+// name "rudderstack", 4 exports at a time and batches of [DefaultBatchSize] (256, where batching's
+// default is 512). A Config that cannot work is refused with an error wrapping
+// [ErrInvalidConfig]; Export after Close fails with [ErrClosed], which is batching.ErrClosed.
 //
 // # What it fixes in the library
 //
@@ -30,6 +38,7 @@
 // # Limits
 //
 // The batch API answers per request, not per message, so a 4xx refuses every event of that request. An
-// event whose Export stopped waiting can still be confirmed later by the library; such late answers are
-// counted by [Sink.Late], and the pipeline may resend the event under the same messageId.
+// event whose Export stopped waiting can still be confirmed later by the library although the pipeline
+// already counted it as failed; the pipeline may then resend it under the same messageId, for downstream
+// deduplication.
 package rudderstack

@@ -37,7 +37,7 @@ func BenchmarkThroughput(b *testing.B) {
 		b.StopTimer()
 		analyticspeer.ReportThroughput(b, peer)
 	})
-	for _, concurrency := range []int{1, DefaultExportConcurrency} {
+	for _, concurrency := range []int{1, trackexport.DefaultExportConcurrency} {
 		b.Run(fmt.Sprintf("pipeline/concurrency=%d", concurrency), func(b *testing.B) {
 			peer := analyticspeer.New(b, testKey)
 			peer.CountOnly()

@@ -4,11 +4,20 @@
 // Each event becomes one Track call: event "Eppo Randomization Assignment" or "Eppo Bandit Action"
 // (configurable), userId = the subject, timestamp = when the exposure happened, messageId = the
 // pipeline's event ID (stable across retries, so Segment deduplicates a batch sent twice), and properties
-// = the event's fields under the JSON names of pipeline.md §1 (featureFlag, allocation, experiment,
-// variation, subject, subjectAttributes, timestamp, metaData, extraLogging; the bandit fields likewise).
+// = the event's fields under their JSON names (featureFlag, allocation, experiment, variation, subject,
+// subjectAttributes, timestamp, metaData with sdkName, sdkLanguage and sdkVersion, extraLogging; the
+// bandit fields likewise).
 //
-// [NewSink] returns the [Sink] for the shared pipeline (package batching); [NewLogger] returns a ready
-// pipeline around it, whose LogAssignment and LogBanditAction never block.
+// # Use
+//
+// Every adapter of this module has the same shape: [NewLogger](cfg, opts...) returns a ready pipeline
+// (a *batching.Processor, the client's AssignmentLogger and BanditLogger) whose LogAssignment and
+// LogBanditAction never block; [NewSink](cfg) returns the [Sink] alone, for batching.New. In [Config],
+// only WriteKey is required and every zero field means its documented default; bring your own
+// *http.Client for a proxy or TLS settings. NewLogger's pipeline is batching's defaults plus the name
+// "segment", 4 exports at a time and batches of [DefaultBatchSize]. A Config that cannot work is
+// refused with an error wrapping [ErrInvalidConfig]; Export after Close fails with [ErrClosed], which is
+// batching.ErrClosed.
 //
 // # What it fixes in the library
 //
@@ -32,6 +41,6 @@
 //
 // Segment's batch API answers per request, not per message, so a 4xx refuses every event of that HTTP
 // request. An event whose Export stopped waiting can still be confirmed later by the library (the request
-// was under way); such late answers are counted by [Sink.Late] and the pipeline may send the event again
-// under the same messageId. analytics-go/v3 has no gzip option: bodies are plain JSON.
+// was under way) although the pipeline already counted it as failed; the pipeline may then send it
+// again under the same messageId, which Segment deduplicates. analytics-go/v3 has no gzip option: bodies are plain JSON.
 package segment

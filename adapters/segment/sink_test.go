@@ -1,7 +1,6 @@
 package segment
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -16,10 +15,10 @@ var suite = analyticspeer.Suite{
 	WriteKey:        testKey,
 	AssignmentEvent: DefaultAssignmentEvent,
 	BanditEvent:     DefaultBanditEvent,
-	LibraryAttempts: libraryAttempts,
+	LibraryAttempts: library(Config{}).Attempts,
 	New: func(t *testing.T, peer *analyticspeer.Server, o analyticspeer.Options) analyticspeer.Sink {
 		sink, err := NewSink(Config{WriteKey: o.WriteKey, Endpoint: peer.URL, RequestTimeout: o.RequestTimeout,
-			AssignmentEvent: o.AssignmentEvent, BanditEvent: o.BanditEvent})
+			Interval: o.Interval, AssignmentEvent: o.AssignmentEvent, BanditEvent: o.BanditEvent})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,10 +30,11 @@ func TestDelivery(t *testing.T) { analyticspeer.RunDeliveryTests(t, suite) }
 
 func TestFaults(t *testing.T) { analyticspeer.RunFaultTests(t, suite) }
 
-func TestNewSinkNeedsWriteKey(t *testing.T) {
-	if _, err := NewSink(Config{}); !errors.Is(err, ErrNoWriteKey) {
-		t.Fatalf("NewSink without a write key = %v, want ErrNoWriteKey", err)
-	}
+func TestInvalidConfig(t *testing.T) {
+	analyticspeer.RunConfigTests(t, func(c analyticspeer.Config) (analyticspeer.Sink, error) {
+		return NewSink(Config{WriteKey: c.WriteKey, Endpoint: c.URL, BatchSize: c.BatchSize,
+			Interval: c.Interval, RequestTimeout: c.RequestTimeout})
+	}, ErrInvalidConfig, false)
 }
 
 func TestSegmentBodiesAreUncompressed(t *testing.T) {

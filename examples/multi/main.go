@@ -22,14 +22,11 @@ func main() {
 	out := flag.String("out", filepath.Join(os.TempDir(), "eppokit-multi"), "directory for the CSV files")
 	flag.Parse()
 	brokers, topic := demo.KafkaEnv()
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		demo.Fail("%v", err)
-	}
 
 	// This program is a batch job: wait for queue room rather than drop (a service keeps the default,
 	// non-blocking intake). Each sink dedupes on its own.
 	pipeline := []batching.Option{batching.WithDedupe(dedupe.Options{Capacity: 1 << 20}), batching.WithBlocking()}
-	toCSV, err := csv.NewLogger(*out, nil, pipeline...)
+	toCSV, err := csv.NewLogger(csv.Config{Dir: *out}, pipeline...)
 	if err != nil {
 		demo.Fail("%v", err)
 	}

@@ -24,12 +24,11 @@ func main() {
 	for _, name := range []string{csv.DefaultAssignmentFile, csv.DefaultBanditFile} {
 		os.Remove(filepath.Join(*out, name))
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		demo.Fail("%v", err)
-	}
 	// Dedupe (each subject logged once per variation), batching, then one CSV file per event kind. The demo is
 	// a batch job, so it waits for queue room rather than drop; a service keeps the default, non-blocking intake.
-	logger, err := csv.NewLogger(*out, nil, batching.WithDedupe(dedupe.Options{Capacity: 1 << 20}), batching.WithBlocking())
+	// The CSV adapter creates the directory when it is missing.
+	logger, err := csv.NewLogger(csv.Config{Dir: *out}, batching.WithDedupe(dedupe.Options{Capacity: 1 << 20}),
+		batching.WithBlocking())
 	if err != nil {
 		demo.Fail("%v", err)
 	}

@@ -158,7 +158,8 @@ func typed[D, V any](rawDefault json.RawMessage, get func(D) (V, error)) (any, e
 	return v, nil
 }
 
-// looseAttributes are attribute maps as the test runner sends them, possibly mistyped (spec §4.6).
+// looseAttributes are attribute maps as the test runner sends them, values possibly of the
+// wrong kind for their map; core.CleanContextAttributes sorts them out.
 type looseAttributes struct {
 	NumericAttributes     map[string]any `json:"numericAttributes"`
 	CategoricalAttributes map[string]any `json:"categoricalAttributes"`

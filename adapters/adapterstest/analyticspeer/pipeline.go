@@ -25,7 +25,7 @@ var quickRetries = []batching.Option{
 }
 
 // RunPipelineTests drives the adapter behind the shared pipeline against the real peer and checks the
-// accounting identity for each fault of pipeline.md §8: what the peer stored equals what Stats says was
+// accounting identity for each delivery fault: what the peer stored equals what Stats says was
 // delivered (count and content), and everything else is a counted drop.
 func RunPipelineTests(t *testing.T, s Suite, newLogger NewLoggerFunc) {
 	start := func(t *testing.T, o Options, opts ...batching.Option) (*batching.Processor, *Server) {
@@ -104,10 +104,9 @@ func RunPipelineTests(t *testing.T, s Suite, newLogger NewLoggerFunc) {
 		p, peer := start(t, Options{})
 		peer.SetFault(func(int) Reply { return Reply{Status: http.StatusBadRequest} })
 		logged := logAll(p, adapterstest.Events("bad", 250, 14))
-		if err := p.Close(ctxFor(t, 10*time.Second)); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
+		err := p.Close(ctxFor(t, 10*time.Second))
 		st := s.checkIdentity(t, p, peer, logged)
+		adapterstest.CheckCloseError(t, err, st)
 		if got := st.Dropped[batching.ReasonRejected]; got != uint64(len(logged)) {
 			t.Fatalf("rejected %d of %d; stats %+v", got, len(logged), st)
 		}
@@ -122,10 +121,9 @@ func RunPipelineTests(t *testing.T, s Suite, newLogger NewLoggerFunc) {
 		events := adapterstest.Events("mixed", 60, 15)
 		events = append(events, adapterstest.SizedEvents("huge", 1, 40<<10)...) // above 32 KB per message
 		logged := logAll(p, events)
-		if err := p.Close(ctxFor(t, 10*time.Second)); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
+		err := p.Close(ctxFor(t, 10*time.Second))
 		st := s.checkIdentity(t, p, peer, logged)
+		adapterstest.CheckCloseError(t, err, st)
 		if st.Delivered != 60 || st.Dropped[batching.ReasonRejected] != 1 {
 			t.Fatalf("delivered %d (want 60), rejected %d (want 1)", st.Delivered, st.Dropped[batching.ReasonRejected])
 		}

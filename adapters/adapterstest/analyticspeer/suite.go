@@ -2,6 +2,7 @@ package analyticspeer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -25,6 +26,9 @@ type Options struct {
 	WriteKey string
 	// RequestTimeout bounds each request; default 2s.
 	RequestTimeout time.Duration
+	// Interval is how long the library holds a partial batch; default 50ms, long enough that a loaded
+	// machine does not split one Export into two requests when a test counts them.
+	Interval time.Duration
 	// AssignmentEvent and BanditEvent are Track event names to configure; empty means the defaults.
 	AssignmentEvent, BanditEvent string
 }
@@ -49,6 +53,9 @@ func (s Suite) start(t *testing.T, o Options) (Sink, *Server) {
 	}
 	if o.RequestTimeout == 0 {
 		o.RequestTimeout = 2 * time.Second
+	}
+	if o.Interval == 0 {
+		o.Interval = 50 * time.Millisecond
 	}
 	sink := s.New(t, peer, o)
 	t.Cleanup(func() {
@@ -78,7 +85,7 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// RunFaultTests checks the faults of pipeline.md §8 at the Export level: a 500 is transient and sent once
+// RunFaultTests checks the delivery faults at the Export level: a 500 is transient and sent once
 // (the library does not retry on its own), a 429's Retry-After reaches the pipeline, a 400 and a wrong
 // write key are permanent, an oversized or invalid event fails alone, and a hung peer leaves Export and
 // Close within their deadlines with every event reported.
@@ -239,6 +246,7 @@ func RunDeliveryTests(t *testing.T, s Suite) {
 		})
 	})
 	t.Run("TrackCalls", func(t *testing.T) { testTrackCalls(t, s) })
+	t.Run("MetadataCarriesSDKLanguage", func(t *testing.T) { testMetadata(t, s) })
 	t.Run("CustomEventNames", func(t *testing.T) {
 		s.AssignmentEvent, s.BanditEvent = "Exposure", "Bandit Pick"
 		sink, peer := s.start(t, Options{AssignmentEvent: s.AssignmentEvent, BanditEvent: s.BanditEvent})
@@ -293,6 +301,31 @@ func testTrackCalls(t *testing.T, s Suite) {
 		}
 		if at, err := time.Parse(time.RFC3339Nano, stamp); err != nil || !at.Equal(ts) {
 			t.Fatalf("message %s: timestamp %q, want the exposure time %s", m.MessageID, stamp, ts)
+		}
+	}
+}
+
+// testMetadata sends events logged by a real client and checks the request bodies: every message's
+// properties.metaData holds sdkLanguage "go" and sdkVersion, Eppo's keys, beside sdkName.
+func testMetadata(t *testing.T, s Suite) {
+	sink, peer := s.start(t, Options{})
+	sent := adapterstest.ClientEvents(t)
+	if err := sink.Export(ctxFor(t, 5*time.Second), batching.Batch{ID: "m", Attempt: 1, Events: sent}); err != nil {
+		t.Fatalf("Export: %v", err)
+	}
+	msgs := peer.Messages()
+	if len(msgs) != len(sent) {
+		t.Fatalf("peer holds %d messages, want %d", len(msgs), len(sent))
+	}
+	for _, m := range msgs {
+		var props struct {
+			MetaData map[string]any `json:"metaData"`
+		}
+		if err := json.Unmarshal(m.Properties, &props); err != nil {
+			t.Fatal(err)
+		}
+		if err := adapterstest.CheckSDKLanguage(props.MetaData); err != nil {
+			t.Errorf("message %s (%s): %v", m.MessageID, m.Event, err)
 		}
 	}
 }

@@ -1,5 +1,6 @@
-// Package eventcodec renders exposure events as flat rows and as JSON objects under the column names of
-// pipeline.md §1. It is shared by the adapters that land events in tables (CSV files, Kafka topics read by
+// Package eventcodec renders exposure events as flat rows and as JSON objects under one set of column
+// names: the JSON names of core's event types (camelCase), or Eppo's snake_case warehouse columns. It is
+// shared by the adapters that land events in tables (CSV files, Kafka topics read by
 // a warehouse connector), so that both spell every column the same way.
 package eventcodec
 
@@ -27,7 +28,7 @@ func (n Naming) String() string {
 	return fmt.Sprintf("Naming(%d)", uint8(n))
 }
 
-// Column indexes of an assignment row, in the order of pipeline.md §1.
+// Column indexes of an assignment row, in the order of the event fields.
 const (
 	aFeatureFlag = iota
 	aAllocation

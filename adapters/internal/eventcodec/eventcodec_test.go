@@ -152,7 +152,7 @@ func TestBanditJSONWarehouseNamesAreEpposTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, keys := decodeObject(t, got)
-	// The fixed column list of Eppo's bandit-actions table (pipeline.md §1).
+	// The fixed column list of Eppo's bandit-actions table (its fixed snake_case columns).
 	want := []string{"timestamp", "flag_key", "bandit_key", "subject", "action", "action_probability",
 		"optimality_gap", "model_version", "subject_numeric_attributes", "subject_categorical_attributes",
 		"action_numeric_attributes", "action_categorical_attributes", "metadata"}

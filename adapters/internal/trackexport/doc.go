@@ -2,11 +2,14 @@
 // (segmentio/analytics-go/v3 and its fork rudderlabs/analytics-go/v4) have the same shape: a blocking
 // Enqueue into a 100-slot channel, one loop goroutine that batches, a goroutine per HTTP batch, ten
 // attempts per batch, and a Callback told Success or Failure per message. This package turns such a
-// client into a [batching.Sink] whose answers are the truth:
+// client into a [batching.Sink] whose answers are the truth. An adapter hands [NewSink] its Config as
+// [Settings] (checked and defaulted once, here, for both) and its library as a [Library] (how to start the
+// client, build its Track type and read a messageId back); [NewLogger] adds the pipeline defaults both
+// adapters give.
 //
 //   - [Build] renders an event as a Track call: userId = subject, messageId = the event ID (stable across
-//     the pipeline's retries, so the service can dedupe) and properties = the event's fields under the
-//     names of pipeline.md §1.
+//     the pipeline's retries, so the service can dedupe) and properties = the event's fields under their JSON
+//     names (featureFlag, allocation, ..., metaData).
 //   - [Exporter.Export] enqueues a batch and waits, per messageId, for the library's Callback until its
 //     context ends. An event the library has not answered for by then is a transient failure, never a
 //     delivery.

@@ -10,9 +10,6 @@ import (
 	"github.com/eppokit/eppokit/batching"
 )
 
-// ErrClosed is returned (as a permanent error) by Export after Close.
-var ErrClosed = errors.New("sink is closed")
-
 // errNoAnswer is the transient failure of an event the library did not answer for in time.
 var errNoAnswer = errors.New("no confirmation from the library before the export deadline")
 
@@ -81,7 +78,7 @@ func (x *Exporter) Late() (delivered, failed uint64) {
 // Export enqueues b's events and waits for the library's answer for each until ctx ends.
 func (x *Exporter) Export(ctx context.Context, b batching.Batch) error {
 	if x.closed.Load() {
-		return batching.Permanent(fmt.Errorf("%s: %w", x.opts.Adapter, ErrClosed))
+		return batching.Permanent(fmt.Errorf("%s: export after Close: %w", x.opts.Adapter, batching.ErrClosed))
 	}
 	n := len(b.Events)
 	if n == 0 {

@@ -46,8 +46,8 @@ type Message struct {
 	UserID string
 	// Timestamp is when the exposure happened (not when it is sent).
 	Timestamp time.Time
-	// Properties are the event's fields under the JSON names of pipeline.md §1. The maps inside are the
-	// event's own; the libraries only read them.
+	// Properties are the event's fields under their JSON names (those of core's event types). The maps
+	// inside are the event's own; the libraries only read them.
 	Properties map[string]any
 }
 

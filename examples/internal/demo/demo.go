@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/eppokit/eppokit/core"
@@ -35,7 +36,8 @@ func RegisterFlags(defaultSubjects int) *Options {
 
 // Fail prints a one-line reason and exits non-zero: examples never end with a stack trace.
 func Fail(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "error: "+format+"\n", args...)
+	msg := strings.Join(strings.Fields(fmt.Sprintf(format, args...)), " ") // one line, whatever the error holds
+	fmt.Fprintln(os.Stderr, "error: "+msg)
 	os.Exit(1)
 }
 

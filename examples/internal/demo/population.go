@@ -38,20 +38,30 @@ func Population(n int) []Subject {
 	return out
 }
 
-// Tally counts, per flag, how many subjects got each value.
+// Tally counts, per flag, how many subjects got each value, keeping the caller's default (served when the
+// flag assigned nothing) apart from the same value assigned.
 type Tally struct {
 	flags  []string
-	counts map[string]map[string]int
+	counts map[string]map[outcome]int
 }
 
-// NewTally returns an empty tally.
-func NewTally() *Tally { return &Tally{counts: map[string]map[string]int{}} }
+type outcome struct {
+	value     string
+	defaulted bool
+}
 
-// Add counts one subject's value for a flag.
-func (t *Tally) Add(flag string, value any) {
+// defaultNote marks the rows of subjects who got the caller's default because nothing was assigned.
+const defaultNote = "default (not assigned)"
+
+// NewTally returns an empty tally.
+func NewTally() *Tally { return &Tally{counts: map[string]map[outcome]int{}} }
+
+// Add counts one subject's value for a flag; err is the getter's error, non-nil when value is the
+// caller's default.
+func (t *Tally) Add(flag string, value any, err error) {
 	m := t.counts[flag]
 	if m == nil {
-		m = map[string]int{}
+		m = map[outcome]int{}
 		t.counts[flag] = m
 		t.flags = append(t.flags, flag)
 	}
@@ -59,24 +69,35 @@ func (t *Tally) Add(flag string, value any) {
 	if b, ok := value.([]byte); ok {
 		s = string(b)
 	}
-	m[s]++
+	m[outcome{value: s, defaulted: err != nil}]++
 }
 
-// Print writes a small table: one row per flag and value, with the count and share of subjects.
+// Print writes a small table: one row per flag and value, with the count and share of subjects, and a
+// note on the rows where the subjects got the caller's default.
 func (t *Tally) Print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FLAG\tVALUE\tSUBJECTS\tSHARE")
+	fmt.Fprintln(tw, "FLAG\tVALUE\tSUBJECTS\tSHARE\t")
 	for _, f := range t.flags {
-		values := make([]string, 0, len(t.counts[f]))
+		rows := make([]outcome, 0, len(t.counts[f]))
 		total := 0
-		for v, n := range t.counts[f] {
-			values = append(values, v)
+		for o, n := range t.counts[f] {
+			rows = append(rows, o)
 			total += n
 		}
-		sort.Strings(values)
-		for _, v := range values {
-			n := t.counts[f][v]
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%5.1f%%\n", f, strings.ReplaceAll(v, "\n", " "), n, 100*float64(n)/float64(total))
+		sort.Slice(rows, func(i, j int) bool {
+			if rows[i].defaulted != rows[j].defaulted {
+				return !rows[i].defaulted
+			}
+			return rows[i].value < rows[j].value
+		})
+		for _, o := range rows {
+			n := t.counts[f][o]
+			note := ""
+			if o.defaulted {
+				note = defaultNote
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%5.1f%%\t%s\n", f, strings.ReplaceAll(o.value, "\n", " "), n,
+				100*float64(n)/float64(total), note)
 		}
 	}
 	tw.Flush()
@@ -91,22 +112,22 @@ func Evaluate(c *core.Client, subjects []Subject) *Tally {
 		"reebok": {NumericAttributes: map[string]float64{"brand_affinity": 0.4}, CategoricalAttributes: map[string]string{"loyalty_tier": "bronze"}},
 	}
 	for _, s := range subjects {
-		str, _ := c.GetStringAssignment("new-user-onboarding", s.Key, s.Attributes, "default")
-		t.Add("new-user-onboarding (STRING)", str)
-		n, _ := c.GetIntegerAssignment("integer-flag", s.Key, s.Attributes, 0)
-		t.Add("integer-flag (INTEGER)", n)
-		f, _ := c.GetNumericAssignment("numeric_flag", s.Key, s.Attributes, 0)
-		t.Add("numeric_flag (NUMERIC)", f)
-		b, _ := c.GetBooleanAssignment("kill-switch", s.Key, s.Attributes, false)
-		t.Add("kill-switch (BOOLEAN)", b)
-		j, _ := c.GetJSONBytesAssignment("json-config-flag", s.Key, s.Attributes, []byte("{}"))
-		t.Add("json-config-flag (JSON)", j)
-		r, _ := c.GetBanditAction("banner_bandit_flag", s.Key, core.InferContextAttributes(s.Attributes), actions, "default")
+		str, err := c.GetStringAssignment("new-user-onboarding", s.Key, s.Attributes, "default")
+		t.Add("new-user-onboarding (STRING)", str, err)
+		n, err := c.GetIntegerAssignment("integer-flag", s.Key, s.Attributes, 0)
+		t.Add("integer-flag (INTEGER)", n, err)
+		f, err := c.GetNumericAssignment("numeric_flag", s.Key, s.Attributes, 0)
+		t.Add("numeric_flag (NUMERIC)", f, err)
+		b, err := c.GetBooleanAssignment("kill-switch", s.Key, s.Attributes, false)
+		t.Add("kill-switch (BOOLEAN)", b, err)
+		j, err := c.GetJSONBytesAssignment("json-config-flag", s.Key, s.Attributes, []byte("{}"))
+		t.Add("json-config-flag (JSON)", j, err)
+		r, err := c.GetBanditAction("banner_bandit_flag", s.Key, core.InferContextAttributes(s.Attributes), actions, "default")
 		action := "(none)"
 		if r.Action != nil {
 			action = *r.Action
 		}
-		t.Add("banner_bandit_flag (bandit)", r.Variation+" / "+action)
+		t.Add("banner_bandit_flag (bandit)", r.Variation+" / "+action, err)
 	}
 	return t
 }

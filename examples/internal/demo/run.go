@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -38,16 +39,22 @@ func Run(o *Options, logger Logger) *core.Client {
 	return client
 }
 
-// Finish closes the client and the logger within 10 s and prints the Stats as the last line. It exits
-// non-zero, with the reason on stderr, when not every exposure was delivered.
+// Finish closes the client and the logger within 10 s, then prints a one-line human summary and the
+// Stats as JSON, the last line. It exits non-zero, with one line on stderr saying why, when Close
+// reported an error or when the Stats show an accepted exposure that was not delivered.
 func Finish(client *core.Client, logger Logger, stats func() []batching.Stats) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	client.Close(ctx)
 	err := logger.Close(ctx)
-	PrintStats(os.Stdout, Summarize(stats()))
+	sum := Summarize(stats())
+	fmt.Println(sum.Line())
+	PrintStats(os.Stdout, sum)
 	if err != nil {
 		Fail("%v", err)
+	}
+	if reason := sum.Undelivered(); reason != "" {
+		Fail("%s", reason)
 	}
 }
 
@@ -60,6 +67,68 @@ type Summary struct {
 	Dropped      map[batching.DropReason]uint64 `json:"dropped"`
 	Pending      uint64                         `json:"pending"`
 	Sinks        []batching.Stats               `json:"sinks"`
+}
+
+// Line is the one-line human summary printed before the Stats JSON.
+func (s Summary) Line() string {
+	var names []string
+	for _, st := range s.Sinks {
+		names = append(names, st.Name)
+	}
+	line := fmt.Sprintf("%s: %d of %d exposures delivered, %d dropped, %d pending; %d repeats suppressed by dedupe",
+		strings.Join(names, "+"), s.Delivered, s.Accepted, s.droppedTotal(), s.Pending, s.Deduplicated)
+	if r := s.reasons(); r != "" {
+		line += " (dropped: " + r + ")"
+	}
+	return line
+}
+
+// Undelivered says why not every accepted exposure was delivered, in one line; "" when all were.
+func (s Summary) Undelivered() string {
+	if s.Delivered == s.Accepted {
+		return ""
+	}
+	msg := fmt.Sprintf("%d of %d exposures not delivered", s.Accepted-s.Delivered, s.Accepted)
+	if r := s.reasons(); r != "" {
+		msg += ": " + r
+	}
+	if s.Pending > 0 {
+		msg += fmt.Sprintf(" (%d still pending)", s.Pending)
+	}
+	for _, st := range s.Sinks {
+		if st.LastError != "" {
+			msg += fmt.Sprintf("; %s last error: %s", st.Name, st.LastError)
+		}
+	}
+	return msg
+}
+
+func (s Summary) droppedTotal() uint64 {
+	var n uint64
+	for _, v := range s.Dropped {
+		n += v
+	}
+	return n
+}
+
+// reasons lists the drops by reason, largest first: "120 rejected, 3 queue_full".
+func (s Summary) reasons() string {
+	type count struct {
+		reason batching.DropReason
+		n      uint64
+	}
+	var cs []count
+	for r, n := range s.Dropped {
+		if n > 0 {
+			cs = append(cs, count{r, n})
+		}
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].n > cs[j].n || (cs[i].n == cs[j].n && cs[i].reason < cs[j].reason) })
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = fmt.Sprintf("%d %s", c.n, c.reason)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Summarize adds up per-sink Stats.
