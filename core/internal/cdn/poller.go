@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"time"
-
-	"github.com/cenkalti/backoff/v4"
 )
 
 // DefaultInitialBackoff is the first retry wait when [PollerOptions.InitialBackoff] is zero.
@@ -25,15 +23,18 @@ type PollerOptions struct {
 	// pollers that started together. Default Interval/10; negative disables jitter; values above
 	// Interval/2 are clamped to Interval/2 so a wait never collapses to zero.
 	Jitter time.Duration
-	// InitialBackoff is the first retry wait after a failed step; default [DefaultInitialBackoff].
-	// Retry waits grow exponentially with ±50% randomization, capped at Interval, and restart from
-	// InitialBackoff after each success. Values <= 0 select the default.
+	// InitialBackoff is the base of the first retry wait after a failed step; default
+	// [DefaultInitialBackoff], clamped to Interval. The base grows 1.5× per consecutive failure up to
+	// Interval; each wait is its base randomized by ±50% and never exceeds Interval. A success
+	// restarts the schedule from InitialBackoff. Values <= 0 select the default. A failure episode
+	// never gives up on its own: only Stop, the context or a permanent error ends polling.
 	InitialBackoff time.Duration
 	// Logger receives retry warnings, the recovery notice and the final error when polling stops on a
 	// permanent error; default slog.Default().
 	Logger *slog.Logger
-	// Rand returns uniform values in [0, 1) for jitter; default math/rand/v2.Float64. It is called
-	// only from the poller's goroutine, so a per-poller *rand.Rand needs no locking.
+	// Rand returns uniform values in [0, 1) for jitter and retry randomization; default
+	// math/rand/v2.Float64. It is called only from the poller's goroutine, so a per-poller
+	// *rand.Rand needs no locking.
 	Rand func() float64
 
 	// after, when set, replaces time.NewTimer so tests can observe and drive waits.
@@ -134,7 +135,7 @@ func (p *Poller) run(ctx context.Context) {
 	defer close(p.done)
 	defer p.cancel() // release the context's resources when polling ends on its own
 
-	var retry *backoff.ExponentialBackOff // non-nil during a failure episode
+	var retry *retryBackoff // non-nil during a failure episode
 	failures := 0
 	for {
 		err := p.callStep(ctx)
@@ -156,11 +157,10 @@ func (p *Poller) run(ctx context.Context) {
 			return
 		default:
 			if retry == nil {
-				retry = p.newBackoff()
+				retry = newRetryBackoff(p.opts.InitialBackoff, p.opts.Interval, p.opts.Rand)
 			}
 			failures++
-			// The backoff caps its base interval, but randomization can still push past it.
-			wait = min(retry.NextBackOff(), p.opts.Interval)
+			wait = retry.next()
 			p.logger.LogAttrs(ctx, slog.LevelWarn, "cdn: poll failed; retrying",
 				slog.String("error", Redact(err.Error())), slog.Int("failures", failures), slog.Duration("retryIn", wait))
 		}
@@ -187,16 +187,6 @@ func (p *Poller) jittered() time.Duration {
 		return p.opts.Interval
 	}
 	return p.opts.Interval - time.Duration(p.opts.Rand()*float64(p.opts.Jitter))
-}
-
-// newBackoff starts a fresh retry schedule for one failure episode. It never gives up on its own
-// (MaxElapsedTime 0); only Stop or a permanent error ends polling.
-func (p *Poller) newBackoff() *backoff.ExponentialBackOff {
-	return backoff.NewExponentialBackOff(
-		backoff.WithInitialInterval(p.opts.InitialBackoff),
-		backoff.WithMaxInterval(p.opts.Interval),
-		backoff.WithMaxElapsedTime(0),
-	)
 }
 
 // sleep waits d or until ctx ends; it reports whether the full wait elapsed.
