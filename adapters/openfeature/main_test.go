@@ -54,7 +54,7 @@ func readFile(t testing.TB, path string) []byte {
 // shape touches only this function.
 func newCSVLogger(t *testing.T, dir string, opts ...batching.Option) *batching.Processor {
 	t.Helper()
-	proc, err := csv.NewLogger(dir, nil, opts...)
+	proc, err := csv.NewLogger(csv.Config{Dir: dir}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
