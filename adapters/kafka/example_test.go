@@ -21,7 +21,7 @@ func ExampleNewLogger() {
 	}
 	defer cluster.Close()
 
-	logger, err := kafka.NewLogger(cluster.ListenAddrs(), []kafka.Option{kafka.WithWarehouseNaming()})
+	logger, err := kafka.NewLogger(kafka.Config{Brokers: cluster.ListenAddrs(), WarehouseNaming: true})
 	if err != nil {
 		fmt.Println(err)
 		return

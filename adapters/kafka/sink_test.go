@@ -18,9 +18,9 @@ import (
 	"github.com/eppokit/eppokit/batching"
 )
 
-func newSink(t testing.TB, addrs []string, opts ...kafka.Option) *kafka.Sink {
+func newSink(t testing.TB, cfg kafka.Config) *kafka.Sink {
 	t.Helper()
-	s, err := kafka.NewSink(addrs, opts...)
+	s, err := kafka.NewSink(cfg)
 	if err != nil {
 		t.Fatalf("NewSink: %v", err)
 	}
@@ -51,19 +51,16 @@ func TestConformance(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			adapterstest.RunSinkTests(t, func(t *testing.T) (batching.Sink, adapterstest.Peer) {
 				c := startCluster(t, tc.partitions)
-				var opts []kafka.Option
-				if tc.warehouse {
-					opts = append(opts, kafka.WithWarehouseNaming())
-				}
-				return newSink(t, c.ListenAddrs(), opts...), newConsumer(t, c.ListenAddrs(), tc.warehouse)
+				cfg := kafka.Config{Brokers: c.ListenAddrs(), WarehouseNaming: tc.warehouse}
+				return newSink(t, cfg), newConsumer(t, c.ListenAddrs(), tc.warehouse)
 			})
 		})
 	}
 }
 
 func TestNewSinkNeedsBrokers(t *testing.T) {
-	if _, err := kafka.NewSink(nil); !errors.Is(err, kafka.ErrNoBrokers) {
-		t.Fatalf("err = %v, want ErrNoBrokers", err)
+	if _, err := kafka.NewSink(kafka.Config{}); !errors.Is(err, kafka.ErrInvalidConfig) || !strings.Contains(err.Error(), "Brokers") {
+		t.Fatalf("err = %v, want ErrInvalidConfig naming Brokers", err)
 	}
 }
 
@@ -78,7 +75,7 @@ func TestMessagesAreKeyedBySubjectAndAckedByAll(t *testing.T) {
 		acks.Store(int32(req.(*kmsg.ProduceRequest).Acks))
 		return nil, nil, false
 	})
-	s := newSink(t, c.ListenAddrs())
+	s := newSink(t, kafka.Config{Brokers: c.ListenAddrs()})
 	sent := adapterstest.Encode(t, s, adapterstest.Events("shape", 300, 3))
 	if err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 1, Events: sent}); err != nil {
 		t.Fatal(err)
@@ -122,7 +119,7 @@ func TestMessagesAreKeyedBySubjectAndAckedByAll(t *testing.T) {
 
 func TestTopicsAreConfigurable(t *testing.T) {
 	c := startCluster(t, 1, kfake.SeedTopics(1, "all-exposures"))
-	s := newSink(t, c.ListenAddrs(), kafka.WithTopic("all-exposures"))
+	s := newSink(t, kafka.Config{Brokers: c.ListenAddrs(), Topic: "all-exposures", BanditTopic: "all-exposures"})
 	sent := adapterstest.Encode(t, s, adapterstest.Events("topic", 50, 8))
 	if err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 1, Events: sent}); err != nil {
 		t.Fatal(err)
@@ -146,7 +143,7 @@ func events(recs []received) []batching.Event {
 // broker's refusal is permanent for the events of that produce batch, and nothing of it lands.
 func TestBrokerRefusesTooLargeMessage(t *testing.T) {
 	c := startCluster(t, 1, kfake.BrokerConfigs(map[string]string{"message.max.bytes": "4096"}))
-	s := newSink(t, c.ListenAddrs())
+	s := newSink(t, kafka.Config{Brokers: c.ListenAddrs()})
 	big := adapterstest.SizedEvents("big", 1, 8000)
 	err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 1, Events: adapterstest.Encode(t, s, big)})
 	if !batching.IsPermanent(err) {
@@ -173,7 +170,7 @@ func TestRetriableBrokerErrorIsTransient(t *testing.T) {
 	fault := c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: kafka.DefaultAssignmentTopic,
 		Err: kerr.NotLeaderForPartition, Count: 1})
 	defer fault.Remove()
-	s := newSink(t, c.ListenAddrs())
+	s := newSink(t, kafka.Config{Brokers: c.ListenAddrs()})
 	sent := adapterstest.Encode(t, s, adapterstest.Events("leader", 20, 5))
 	err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 1, Events: sent})
 	if err == nil || batching.IsPermanent(err) {
@@ -210,7 +207,7 @@ func TestRetriableBrokerErrorIsTransient(t *testing.T) {
 
 func TestUnencodableEventFailsAlone(t *testing.T) {
 	c := startCluster(t, 1)
-	s := newSink(t, c.ListenAddrs())
+	s := newSink(t, kafka.Config{Brokers: c.ListenAddrs()})
 	sent := adapterstest.Events("enc", 10, 2) // no payloads: Export encodes them itself
 	sent = append(sent, batching.Event{ID: "empty", Kind: batching.KindBandit})
 	err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 1, Events: sent})
@@ -225,14 +222,14 @@ func TestUnencodableEventFailsAlone(t *testing.T) {
 }
 
 func TestMaxEventBytes(t *testing.T) {
-	s, err := kafka.NewSink([]string{"127.0.0.1:1"}, kafka.WithMaxMessageBytes(2048))
+	s, err := kafka.NewSink(kafka.Config{Brokers: []string{"127.0.0.1:1"}, MaxMessageBytes: 2048})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.MaxEventBytes() != 2048 {
 		t.Fatalf("MaxEventBytes = %d, want 2048", s.MaxEventBytes())
 	}
-	d, _ := kafka.NewSink([]string{"127.0.0.1:1"})
+	d, _ := kafka.NewSink(kafka.Config{Brokers: []string{"127.0.0.1:1"}})
 	if d.MaxEventBytes() != kafka.DefaultMaxMessageBytes {
 		t.Fatalf("default MaxEventBytes = %d, want %d", d.MaxEventBytes(), kafka.DefaultMaxMessageBytes)
 	}
@@ -255,7 +252,7 @@ func TestHungBrokerBoundsExportAndClose(t *testing.T) {
 		c.SleepControl(func() { <-release })
 		return nil, nil, false
 	})
-	s, err := kafka.NewSink(c.ListenAddrs())
+	s, err := kafka.NewSink(kafka.Config{Brokers: c.ListenAddrs()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +290,7 @@ func TestHungBrokerBoundsExportAndClose(t *testing.T) {
 // TestDeadBrokerBoundsClose closes the cluster first: nothing listens any more.
 func TestDeadBrokerBoundsClose(t *testing.T) {
 	c := startCluster(t, 1)
-	s, err := kafka.NewSink(c.ListenAddrs())
+	s, err := kafka.NewSink(kafka.Config{Brokers: c.ListenAddrs()})
 	if err != nil {
 		t.Fatal(err)
 	}
