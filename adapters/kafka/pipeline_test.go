@@ -73,7 +73,7 @@ func TestPipelineAccounting(t *testing.T) {
 // fail and are retried by the pipeline; afterwards every accepted event is on the broker or counted as
 // dropped, and what the broker holds matches Stats.Delivered event for event.
 func TestBrokerRestartMidStream(t *testing.T) {
-	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(1, topics...), kfake.Ports(freePort(t)),
+	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(partitionsFor(1), topics...), kfake.Ports(freePort(t)),
 		kfake.DataDir(t.TempDir())}
 	first, err := kfake.NewCluster(opts...)
 	if err != nil {
