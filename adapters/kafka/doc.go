@@ -18,7 +18,7 @@
 //
 // Failures are reported per partition request: a broker error that Kafka calls retriable (leader moved,
 // not enough replicas), a network error or a timeout is transient and the pipeline retries those events
-// with backoff; a message the broker refuses as too large or invalid, an authorisation failure or a
+// with backoff, waiting at least the throttle time a broker over its quota asked for; a message the broker refuses as too large or invalid, an authorisation failure or a
 // closed sink is permanent and the events are dropped as rejected. Events larger than
 // [Config.MaxMessageBytes] are dropped alone by the pipeline before they reach Kafka (reason oversize).
 //

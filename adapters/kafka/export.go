@@ -276,6 +276,14 @@ func (w *partitionWrite) fail(start, end int, err error, res *kafkago.ProduceRes
 	for i := end; i < len(w.msgs); i++ {
 		w.errs[i] = later
 	}
+	// A broker that throttles asks for a pause (its quota): the retry waits at least that long.
+	if res != nil && res.Throttle > 0 {
+		for i, e := range w.errs {
+			if !batching.IsPermanent(e) {
+				w.errs[i] = batching.RetryAfter(e, res.Throttle)
+			}
+		}
+	}
 }
 
 // verdict turns per-event failures into Export's result: nil, one error for all, or a PartialError.

@@ -336,3 +336,40 @@ func TestDeadBrokerBoundsClose(t *testing.T) {
 		t.Fatalf("Close with the broker dead took %v, deadline 500ms", took)
 	}
 }
+
+// TestThrottledFailureAsksForTheWait answers a produce request with a retriable error and a 1.5 s
+// throttle time, as a broker over its quota does: the failure carries that wait for the pipeline's backoff.
+func TestThrottledFailureAsksForTheWait(t *testing.T) {
+	c := startCluster(t, 1)
+	var answered atomic.Bool
+	c.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		if answered.Swap(true) {
+			return nil, nil, false
+		}
+		req := kreq.(*kmsg.ProduceRequest)
+		resp := req.ResponseKind().(*kmsg.ProduceResponse)
+		resp.ThrottleMillis = 1500
+		for _, rt := range req.Topics {
+			st := kmsg.NewProduceResponseTopic()
+			st.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewProduceResponseTopicPartition()
+				sp.Partition = rp.Partition
+				sp.ErrorCode = kerr.NotEnoughReplicas.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+	s := newSink(t, kafka.Config{Brokers: c.ListenAddrs()})
+	sent := adapterstest.Encode(t, s, adapterstest.SizedEvents("throttled", 5, 300))
+	err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 1, Events: sent})
+	var ra *batching.RetryAfterError
+	if !errors.As(err, &ra) || ra.After != 1500*time.Millisecond || batching.IsPermanent(err) {
+		t.Fatalf("err = %v, want a transient error asking to retry after 1.5s", err)
+	}
+	if err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 2, Events: sent}); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+}
