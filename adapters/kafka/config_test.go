@@ -3,12 +3,10 @@ package kafka_test
 import (
 	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/eppokit/eppokit/adapters/adapterstest"
 	"github.com/eppokit/eppokit/adapters/kafka"
@@ -58,13 +56,7 @@ func TestAcksLevels(t *testing.T) {
 		want int16
 	}{{kafka.AcksAll, -1}, {kafka.AcksLeader, 1}, {kafka.AcksNone, 0}} {
 		c := startCluster(t, 1)
-		var got atomic.Int32
-		got.Store(99)
-		c.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
-			c.KeepControl()
-			got.Store(int32(req.(*kmsg.ProduceRequest).Acks))
-			return nil, nil, false
-		})
+		got := watchAcks(c)
 		s := newSink(t, kafka.Config{Brokers: c.ListenAddrs(), Acks: tc.acks})
 		sent := adapterstest.Encode(t, s, adapterstest.Events("acks", 10, 4))
 		if err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 1, Events: sent}); err != nil {

@@ -64,10 +64,8 @@ func TestNewSinkNeedsBrokers(t *testing.T) {
 	}
 }
 
-// TestMessagesAreKeyedBySubjectAndAckedByAll reads the produce requests the broker received and the
-// records a consumer gets back.
-func TestMessagesAreKeyedBySubjectAndAckedByAll(t *testing.T) {
-	c := startCluster(t, 3)
+// watchAcks records the acks field of the last produce request c received (99 before the first).
+func watchAcks(c *kfake.Cluster) *atomic.Int32 {
 	var acks atomic.Int32
 	acks.Store(99)
 	c.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
@@ -75,6 +73,14 @@ func TestMessagesAreKeyedBySubjectAndAckedByAll(t *testing.T) {
 		acks.Store(int32(req.(*kmsg.ProduceRequest).Acks))
 		return nil, nil, false
 	})
+	return &acks
+}
+
+// TestMessagesAreKeyedBySubjectAndAckedByAll reads the produce requests the broker received and the
+// records a consumer gets back.
+func TestMessagesAreKeyedBySubjectAndAckedByAll(t *testing.T) {
+	c := startCluster(t, 3)
+	acks := watchAcks(c)
 	s := newSink(t, kafka.Config{Brokers: c.ListenAddrs()})
 	sent := adapterstest.Encode(t, s, adapterstest.Events("shape", 300, 3))
 	if err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 1, Events: sent}); err != nil {
