@@ -6,8 +6,8 @@
 //
 // # Delivery
 //
-// The pipeline hands the sink batches (512 events by default) and several at once ([NewLogger] gives it
-// [PipelineExportConcurrency] batches in flight). Each Export groups its batch by topic and partition
+// The pipeline hands the sink batches, several at once ([NewLogger] gives it batches of up to
+// [PipelineBatchSize] events, [PipelineExportConcurrency] in flight). Each Export groups its batch by topic and partition
 // (the [Config.Balancer] over the partitions the cluster reports) and sends every partition's group to
 // its leader as one produce request, all partitions at once, over kafka-go's multiplexed connections. No
 // request waits for a partition batch to fill: kafka-go's Writer, used synchronously, makes every
