@@ -81,6 +81,10 @@ func (s *Sink) plan(ctx context.Context, events []batching.Event, failed map[int
 	msgs := make([]message, 0, len(events))
 	for i := range events {
 		e := &events[i]
+		if e.Kind != batching.KindAssignment && e.Kind != batching.KindBandit {
+			failed[i] = batching.Permanent(fmt.Errorf("kafka: event %s: unknown kind %v", e.ID, e.Kind))
+			continue
+		}
 		value := e.Payload
 		if value == nil {
 			var err error

@@ -379,3 +379,17 @@ func TestThrottledFailureAsksForTheWait(t *testing.T) {
 		t.Fatalf("retry: %v", err)
 	}
 }
+
+// TestUnknownKindFailsAlone hands Export an event of a kind the sink does not know, with a payload: it
+// fails permanently, alone, instead of taking the batch down.
+func TestUnknownKindFailsAlone(t *testing.T) {
+	c := startCluster(t, 1)
+	s := newSink(t, kafka.Config{Brokers: c.ListenAddrs()})
+	sent := adapterstest.Encode(t, s, adapterstest.Events("kind", 5, 2))
+	sent = append(sent, batching.Event{ID: "odd", Kind: batching.Kind(9), Payload: []byte(`{}`)})
+	err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 1, Events: sent})
+	var pe *batching.PartialError
+	if !errors.As(err, &pe) || len(pe.Failed) != 1 || !batching.IsPermanent(pe.Failed[len(sent)-1]) {
+		t.Fatalf("err = %v, want a PartialError failing only the last event, permanently", err)
+	}
+}
