@@ -9,7 +9,7 @@
 // The pipeline hands the sink batches, several at once ([NewLogger] gives it batches of up to
 // [PipelineBatchSize] events, [PipelineExportConcurrency] in flight). Each Export groups its batch by topic and partition
 // (the [Config.Balancer] over the partitions the cluster reports) and sends every partition's group to
-// its leader as one produce request, all partitions at once, over kafka-go's multiplexed connections. No
+// its leader as one produce request, all partitions at once, through kafka-go's Transport. No
 // request waits for a partition batch to fill: kafka-go's Writer, used synchronously, makes every
 // partial per-partition batch wait its BatchTimeout, which caps throughput on a partitioned topic, and in
 // Async mode it reports failures only through a callback. Here each Export returns when every request
@@ -22,10 +22,11 @@
 // closed sink is permanent and the events are dropped as rejected. Events larger than
 // [Config.MaxMessageBytes] are dropped alone by the pipeline before they reach Kafka (reason oversize).
 //
-// Delivery is at least once. A request whose Export gave up (its context ended) stays on the wire until
-// the broker answers or [Config.WriteTimeout] passes, and may still be stored: the retry then stores the
-// same events again, with the same event ID. That is the only source of duplicates. [Sink.Close] waits for
-// such requests until its context ends.
+// Delivery is at least once. A request whose answer never came back (its Export's context ended first, or
+// the connection broke after sending) may still have been stored: the retry then stores the same events
+// again, with the same event ID. That is the only source of duplicates. A request whose Export gave up
+// stays on the wire until the broker answers or [Config.WriteTimeout] passes; [Sink.Close] waits for such
+// requests until its context ends.
 //
 // # Messages
 //
