@@ -3,19 +3,23 @@ package kafka
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
+	produceapi "github.com/segmentio/kafka-go/protocol/produce"
 
 	"github.com/eppokit/eppokit/batching"
 )
 
 // Export writes the batch and reports the outcome event by event. The events are grouped by topic and
-// partition (the balancer over the partitions the cluster reports), and every partition's group is sent
-// to its leader as its own produce request, all partitions at once: no request waits for a batch to
-// fill. Export returns when every request was answered with the configured acks, or when ctx ends; a
+// partition (the balancer over the partitions the cluster reports), and each leader broker gets one
+// produce request carrying the record set of every partition it leads, all brokers at once: no request
+// waits for a batch to fill. Export returns when every request was answered with the configured acks, or when ctx ends; a
 // request still on the wire then may land anyway (a retry can then store it twice, same event ID). Events
 // without a payload (a sink used outside the pipeline) are encoded here.
 func (s *Sink) Export(ctx context.Context, b batching.Batch) error {
@@ -51,15 +55,16 @@ type message struct {
 	wireLength int
 }
 
-// partitionWrite is the part of a batch bound for one partition, in batch order, cut into requests that
-// fit the broker's limit. The sending goroutine fills errs (nil when all were acknowledged) before it
+// partitionWrite is the part of a batch bound for one partition, in batch order, cut into record sets
+// that fit the broker's limit. The sending goroutine fills errs (nil when all were acknowledged) before it
 // hands the write back.
 type partitionWrite struct {
 	topic     string
 	partition int
+	leader    int // broker ID
 	msgs      []message
-	ends      []int // end offset in msgs of each request
-	open      int   // wire bytes of the request being filled
+	ends      []int // end offset in msgs of each record set
+	open      int   // wire bytes of the record set being filled
 	errs      map[int]error
 }
 
@@ -104,14 +109,14 @@ func (s *Sink) plan(ctx context.Context, events []batching.Event, failed map[int
 
 	var writes []*partitionWrite
 	index := map[topicPartition]*partitionWrite{}
-	partitions := map[string][]int{}
+	layouts := map[string]topicLayout{}
 	limit := s.requestBytes()
 	for _, m := range msgs {
 		topic := s.topicOf(&events[m.event])
-		parts, ok := partitions[topic]
+		l, ok := layouts[topic]
 		if !ok {
 			var err error
-			if parts, err = s.partitions(ctx, topic); err != nil {
+			if l, err = s.layout(ctx, topic); err != nil {
 				err = classify(fmt.Errorf("kafka: looking up topic %s: %w", topic, err))
 				for _, other := range msgs {
 					if s.topicOf(&events[other.event]) == topic {
@@ -119,15 +124,16 @@ func (s *Sink) plan(ctx context.Context, events []batching.Event, failed map[int
 					}
 				}
 			}
-			partitions[topic] = parts
+			layouts[topic] = l
 		}
-		if parts == nil {
+		if l.ids == nil {
 			continue
 		}
-		tp := topicPartition{topic, s.cfg.Balancer.Balance(kafkago.Message{Topic: topic, Key: m.key}, parts...)}
+		tp := topicPartition{topic, s.cfg.Balancer.Balance(kafkago.Message{Topic: topic, Key: m.key}, l.ids...)}
 		w := index[tp]
 		if w == nil {
-			w = &partitionWrite{topic: tp.topic, partition: tp.partition, msgs: make([]message, 0, len(msgs)/len(parts)+1)}
+			w = &partitionWrite{topic: tp.topic, partition: tp.partition, leader: l.leader[tp.partition],
+				msgs: make([]message, 0, len(msgs)/len(l.ids)+1)}
 			index[tp] = w
 			writes = append(writes, w)
 		}
@@ -161,36 +167,51 @@ func (s *Sink) topicOf(e *batching.Event) string {
 	return s.cfg.Topic
 }
 
-// partitions returns topic's partition IDs, served from the transport's metadata cache.
-func (s *Sink) partitions(ctx context.Context, topic string) ([]int, error) {
+// topicLayout is a topic's partitions as the transport's metadata cache reports them.
+type topicLayout struct {
+	ids    []int       // partition IDs, sorted, for the balancer
+	leader map[int]int // partition ID -> leader broker ID
+}
+
+// layout looks topic up in the transport's metadata cache.
+func (s *Sink) layout(ctx context.Context, topic string) (topicLayout, error) {
 	md, err := s.client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
-		return nil, err
+		return topicLayout{}, err
 	}
 	for _, t := range md.Topics {
 		if t.Name != topic {
 			continue
 		}
 		if t.Error != nil {
-			return nil, t.Error
+			return topicLayout{}, t.Error
 		}
 		if len(t.Partitions) == 0 {
 			break
 		}
-		ids := make([]int, len(t.Partitions))
+		l := topicLayout{ids: make([]int, len(t.Partitions)), leader: make(map[int]int, len(t.Partitions))}
 		for i, p := range t.Partitions {
-			ids[i] = p.ID
+			l.ids[i] = p.ID
+			l.leader[p.ID] = p.Leader.ID
 		}
-		slices.Sort(ids)
-		return ids, nil
+		slices.Sort(l.ids)
+		return l, nil
 	}
-	return nil, kafkago.UnknownTopicOrPartition
+	return topicLayout{}, kafkago.UnknownTopicOrPartition
 }
 
-// send runs every partition's requests at once and waits for their answers or for ctx. Requests are not
-// cancelled with ctx: like kafka-go's Writer they end with their answer or [Config.WriteTimeout], and
-// Close waits for them.
+// send writes to every leader broker at once, one goroutine each, and waits for their answers or for ctx.
+// Requests are not cancelled with ctx: like kafka-go's Writer they end with their answer or
+// [Config.WriteTimeout], and Close waits for them.
 func (s *Sink) send(ctx context.Context, writes []*partitionWrite, failed map[int]error) {
+	byLeader := map[int][]*partitionWrite{}
+	var leaders []int
+	for _, w := range writes {
+		if byLeader[w.leader] == nil {
+			leaders = append(leaders, w.leader)
+		}
+		byLeader[w.leader] = append(byLeader[w.leader], w)
+	}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -201,30 +222,32 @@ func (s *Sink) send(ctx context.Context, writes []*partitionWrite, failed map[in
 		}
 		return
 	}
-	s.inflight.Add(len(writes))
+	s.inflight.Add(len(leaders))
 	s.mu.RUnlock()
-	done := make(chan *partitionWrite, len(writes))
-	for _, w := range writes {
-		go s.write(w, done)
+	done := make(chan []*partitionWrite, len(leaders))
+	for _, id := range leaders {
+		go s.writeLeader(byLeader[id], done)
 	}
-	answered := make(map[*partitionWrite]bool, len(writes))
-	for len(answered) < len(writes) {
+	answered := make(map[int]bool, len(leaders))
+	for len(answered) < len(leaders) {
 		select {
-		case w := <-done:
-			answered[w] = true
-			for i, err := range w.errs {
-				failed[w.msgs[i].event] = err
+		case ws := <-done:
+			answered[ws[0].leader] = true
+			for _, w := range ws {
+				for i, err := range w.errs {
+					failed[w.msgs[i].event] = err
+				}
 			}
 		case <-ctx.Done():
 			n := 0
 			for _, w := range writes {
-				if !answered[w] {
+				if !answered[w.leader] {
 					n += len(w.msgs)
 				}
 			}
 			err := fmt.Errorf("kafka: %d messages unanswered: %w", n, ctx.Err())
 			for _, w := range writes {
-				if !answered[w] {
+				if !answered[w.leader] {
 					for _, m := range w.msgs {
 						failed[m.event] = err
 					}
@@ -235,38 +258,108 @@ func (s *Sink) send(ctx context.Context, writes []*partitionWrite, failed map[in
 	}
 }
 
-// write sends w's requests in order and stops at the first failure, so that a partition never gets a later
-// event before an earlier one of the same batch; what was not sent fails as transient.
-func (s *Sink) write(w *partitionWrite, done chan<- *partitionWrite) {
+// writeLeader sends the partitions ws, which share a leader, in as few produce requests as their record
+// sets allow: request r carries the r-th record set of every partition that has one. A partition whose
+// record set failed gets no later one, so that it never stores a later event before an earlier one of the
+// same batch; what was not sent fails as transient.
+func (s *Sink) writeLeader(ws []*partitionWrite, done chan<- []*partitionWrite) {
 	defer s.inflight.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 	defer cancel()
-	start := 0
-	for _, end := range w.ends {
-		res, err := s.client.Produce(ctx, &kafkago.ProduceRequest{
-			Topic: w.topic, Partition: w.partition, RequiredAcks: s.acks, Compression: s.cfg.Compression,
-			Records: &records{msgs: w.msgs[start:end]},
-		})
-		if err == nil && res != nil {
-			err = res.Error
+	attrs := protocol.Attributes(s.cfg.Compression) & 0x7
+	for round := 0; ; round++ {
+		req := &produceapi.Request{Acks: int16(s.acks), Timeout: int32(s.cfg.WriteTimeout.Milliseconds())}
+		var sent []*partitionWrite
+		topicAt := map[string]int{}
+		for _, w := range ws {
+			if w.errs != nil || round >= len(w.ends) {
+				continue
+			}
+			t, ok := topicAt[w.topic]
+			if !ok {
+				t = len(req.Topics)
+				topicAt[w.topic] = t
+				req.Topics = append(req.Topics, produceapi.RequestTopic{Topic: w.topic})
+			}
+			start, end := w.span(round)
+			req.Topics[t].Partitions = append(req.Topics[t].Partitions, produceapi.RequestPartition{
+				Partition: int32(w.partition),
+				RecordSet: protocol.RecordSet{Attributes: attrs, Records: &records{msgs: w.msgs[start:end]}},
+			})
+			sent = append(sent, w)
 		}
-		if err != nil {
-			w.fail(start, end, err, res)
+		if len(sent) == 0 {
 			break
 		}
-		start = end
+		res, err := s.client.Transport.RoundTrip(ctx, s.client.Addr, req)
+		var answer *produceapi.Response
+		if err == nil && s.acks != kafkago.RequireNone {
+			var ok bool
+			if answer, ok = res.(*produceapi.Response); !ok {
+				err = fmt.Errorf("kafka: unexpected answer %T to a produce request", res)
+			}
+		}
+		for _, w := range sent {
+			start, end := w.span(round)
+			if err != nil {
+				w.fail(start, end, err, nil, 0)
+				continue
+			}
+			if answer == nil {
+				continue // acks=0: written is delivered
+			}
+			perr, recordErrs := partitionResult(answer, w.topic, w.partition)
+			if perr != nil {
+				w.fail(start, end, perr, recordErrs, time.Duration(answer.ThrottleTimeMs)*time.Millisecond)
+			}
+		}
 	}
-	done <- w
+	done <- ws
 }
 
-// fail records the failure of the request w.msgs[start:end] and of the requests after it.
-func (w *partitionWrite) fail(start, end int, err error, res *kafkago.ProduceResponse) {
+// span returns the bounds in w.msgs of record set r.
+func (w *partitionWrite) span(r int) (start, end int) {
+	if r > 0 {
+		start = w.ends[r-1]
+	}
+	return start, w.ends[r]
+}
+
+// partitionResult finds a partition's answer in a produce response.
+func partitionResult(res *produceapi.Response, topic string, partition int) (error, map[int]error) {
+	for _, t := range res.Topics {
+		if t.Topic != topic {
+			continue
+		}
+		for _, p := range t.Partitions {
+			if int(p.Partition) != partition {
+				continue
+			}
+			if p.ErrorCode == 0 {
+				return nil, nil
+			}
+			var err error = kafkago.Error(p.ErrorCode)
+			if p.ErrorMessage != "" {
+				err = fmt.Errorf("%w: %s", err, p.ErrorMessage)
+			}
+			var recordErrs map[int]error
+			for _, re := range p.RecordErrors {
+				if recordErrs == nil {
+					recordErrs = map[int]error{}
+				}
+				recordErrs[int(re.BatchIndex)] = errors.New(re.BatchIndexErrorMessage)
+			}
+			return err, recordErrs
+		}
+	}
+	return fmt.Errorf("kafka: the broker's answer lacks %s partition %d", topic, partition), nil
+}
+
+// fail records the failure of record set w.msgs[start:end] and of the record sets after it. A broker that
+// throttles asks for a pause (its quota): the retry then waits at least throttle.
+func (w *partitionWrite) fail(start, end int, err error, recordErrs map[int]error, throttle time.Duration) {
 	w.errs = make(map[int]error, len(w.msgs)-start)
 	cause := classify(fmt.Errorf("kafka: writing %d messages to %s partition %d: %w", end-start, w.topic, w.partition, err))
-	var recordErrs map[int]error
-	if res != nil {
-		recordErrs = res.RecordErrors
-	}
 	for i := start; i < end; i++ {
 		if rerr, bad := recordErrs[i-start]; bad {
 			w.errs[i] = batching.Permanent(fmt.Errorf("kafka: broker refused the record: %w (%v)", rerr, err))
@@ -280,11 +373,10 @@ func (w *partitionWrite) fail(start, end int, err error, res *kafkago.ProduceRes
 	for i := end; i < len(w.msgs); i++ {
 		w.errs[i] = later
 	}
-	// A broker that throttles asks for a pause (its quota): the retry waits at least that long.
-	if res != nil && res.Throttle > 0 {
+	if throttle > 0 {
 		for i, e := range w.errs {
 			if !batching.IsPermanent(e) {
-				w.errs[i] = batching.RetryAfter(e, res.Throttle)
+				w.errs[i] = batching.RetryAfter(e, throttle)
 			}
 		}
 	}
