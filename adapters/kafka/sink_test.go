@@ -393,3 +393,32 @@ func TestUnknownKindFailsAlone(t *testing.T) {
 		t.Fatalf("err = %v, want a PartialError failing only the last event, permanently", err)
 	}
 }
+
+// TestOneRequestPerLeaderBroker exports a batch spread over 12 partitions of two topics on a one-broker
+// cluster: it travels as one produce request carrying every partition's record set, not one per
+// partition, and every event lands.
+func TestOneRequestPerLeaderBroker(t *testing.T) {
+	c := startCluster(t, 12)
+	var requests, partitions atomic.Int32
+	c.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		requests.Add(1)
+		for _, rt := range req.(*kmsg.ProduceRequest).Topics {
+			partitions.Add(int32(len(rt.Partitions)))
+		}
+		return nil, nil, false
+	})
+	s := newSink(t, kafka.Config{Brokers: c.ListenAddrs()})
+	sent := adapterstest.Encode(t, s, adapterstest.Events("leader", 400, 11))
+	if err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 1, Events: sent}); err != nil {
+		t.Fatal(err)
+	}
+	if requests.Load() != 1 || partitions.Load() < 13 {
+		t.Fatalf("%d produce requests carrying %d partitions, want 1 request carrying the partitions of both topics",
+			requests.Load(), partitions.Load())
+	}
+	recs := newConsumer(t, c.ListenAddrs(), false).waitRecords(len(sent))
+	if cmp := adapterstest.Compare(sent, events(recs)); !cmp.Exact() {
+		t.Fatalf("%s", cmp)
+	}
+}
