@@ -422,3 +422,33 @@ func TestOneRequestPerLeaderBroker(t *testing.T) {
 		t.Fatalf("%s", cmp)
 	}
 }
+
+// TestPartitionsLedByThreeBrokers spreads 12 partitions over three brokers: each batch goes out as one
+// request per leader (a request mixing leaders would be refused by the transport), and every event lands.
+func TestPartitionsLedByThreeBrokers(t *testing.T) {
+	c := startCluster(t, 12, kfake.NumBrokers(3))
+	var requests atomic.Int32
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		requests.Add(1)
+		return nil, nil, false
+	})
+	leaders := map[int32]bool{}
+	for _, topic := range topics {
+		for _, p := range c.PartitionInfos(topic) {
+			leaders[c.LeaderFor(topic, p.Partition)] = true
+		}
+	}
+	s := newSink(t, kafka.Config{Brokers: c.ListenAddrs()})
+	sent := adapterstest.Encode(t, s, adapterstest.Events("brokers", 400, 12))
+	if err := s.Export(ctxT(t, 10*time.Second), batching.Batch{ID: "b", Attempt: 1, Events: sent}); err != nil {
+		t.Fatal(err)
+	}
+	if got := int(requests.Load()); got < 2 || got > len(leaders) {
+		t.Errorf("%d produce requests for partitions led by %d brokers, want one per leader", got, len(leaders))
+	}
+	recs := newConsumer(t, c.ListenAddrs(), false).waitRecords(len(sent))
+	if cmp := adapterstest.Compare(sent, events(recs)); !cmp.Exact() {
+		t.Fatalf("%s", cmp)
+	}
+}
