@@ -269,15 +269,45 @@ func consumed(t *testing.T, broker string, want uint64) int {
 	return len(ids)
 }
 
+// TestKafka runs the Kafka example with 5,000 subjects, enough for many full batches in flight at once on
+// a 3-partition topic: the broker holds exactly the events Stats reports delivered.
 func TestKafka(t *testing.T) {
 	broker := startBroker(t)
-	stdout, stderr, err := run(t, "kafka", []string{"KAFKA_BROKERS=" + broker}, "-subjects", subjects)
+	stdout, stderr, err := run(t, "kafka", []string{"KAFKA_BROKERS=" + broker}, "-subjects", "5000")
 	if err != nil {
 		t.Fatalf("kafka: %v\n%s", err, stderr)
 	}
 	s := lastLine(t, stdout)
 	if got := consumed(t, broker, s.Delivered); uint64(got) != s.Delivered {
 		t.Fatalf("broker holds %d distinct events, Stats says %d delivered", got, s.Delivered)
+	}
+}
+
+// TestKafkaRejectedExitsNonZero points the Kafka example at a broker that refuses every message as too
+// large: the run must fail with a one-line reason last on stderr, and its Stats line must count the refused events.
+func TestKafkaRejectedExitsNonZero(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.BrokerConfigs(map[string]string{"message.max.bytes": "100"}),
+		kfake.SeedTopics(3, kafka.DefaultAssignmentTopic, kafka.DefaultBanditTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	stdout, stderr, err := run(t, "kafka", []string{"KAFKA_BROKERS=" + c.ListenAddrs()[0]}, "-subjects", "50")
+	if err == nil {
+		t.Fatalf("exit 0 although the broker refused every message\n%s", stdout)
+	}
+	// The pipeline's warnings come first; the reason is the last line.
+	errLines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if msg := errLines[len(errLines)-1]; !strings.HasPrefix(msg, "error: ") || !strings.Contains(msg, "not delivered") {
+		t.Fatalf("want a last error line saying what was not delivered, got %q", stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var s summary
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
+		t.Fatalf("last line is not the Stats JSON: %v", err)
+	}
+	if s.Delivered != 0 || s.Dropped["rejected"] == 0 || s.Dropped["rejected"] != s.Accepted {
+		t.Fatalf("want every accepted event counted rejected, got %+v", s)
 	}
 }
 

@@ -1,33 +1,43 @@
 // Package kafka delivers exposure events to Kafka topics with github.com/segmentio/kafka-go.
 //
-// A [Sink] wraps one kafka.Writer and is driven synchronously by the batching pipeline: each Export is one
-// WriteMessages call, bounded by the pipeline's context, whose result is reported event by event. The
-// writer is configured for that use rather than with kafka-go's defaults, which lose or stall exposures:
+// Build a [Sink] with [NewSink] or, usually, a running pipeline in front of one with [NewLogger]; both
+// take a [Config] whose zero fields mean the defaults documented on each field. Bring a kafka-go
+// Transport (or Dialer) for TLS, SASL or your own dialing through [Config.Transport] ([Config.Dialer]).
 //
-//   - RequiredAcks is explicit, all in-sync replicas by default ([WithRequiredAcks]); the zero value of
-//     kafka.Writer does not wait for any acknowledgement.
-//   - BatchTimeout is a few milliseconds ([WithBatchTimeout]); kafka-go's 1 s default makes every
-//     synchronous write that does not fill a partition batch wait a full second. Its BatchSize follows the
-//     pipeline's batch size ([WithBatchSize]), so a full pipeline batch on one partition is sent at once.
-//   - kafka-go retries internally only MaxAttempts times ([WithMaxAttempts], default 1): the pipeline's
-//     backoff and drop accounting own retries.
-//   - Close is bounded by its context even with every broker down; kafka-go's own Close waits for
-//     in-flight writes without a limit.
+// # Delivery
+//
+// The pipeline hands the sink batches, several at once ([NewLogger] gives it batches of up to
+// [PipelineBatchSize] events, [PipelineExportConcurrency] in flight). Each Export groups its batch by
+// topic and partition (the [Config.Balancer] over the partitions the cluster reports) and sends each
+// leader broker one produce request carrying the record set of every partition it leads, all brokers at
+// once, through kafka-go's Transport. No request waits for a partition batch to fill: kafka-go's Writer,
+// used synchronously, makes every partial per-partition batch wait its BatchTimeout, which caps
+// throughput on a partitioned topic, and in Async mode it reports failures only through a callback. Here
+// each Export returns when every request was answered, and the pipeline counts each event as delivered
+// (acknowledged with [Config.Acks], all in-sync replicas by default) or as failed, once.
+//
+// Failures are reported per partition: a broker error that Kafka calls retriable (leader moved, not
+// enough replicas), a network error or a timeout is transient and the pipeline retries those events with
+// backoff, waiting at least the throttle time a broker over its quota asked for; a message the broker
+// refuses as too large or invalid, an authorisation failure or a closed sink is permanent and the events
+// are dropped as rejected. Events larger than [Config.MaxMessageBytes] are dropped alone by the pipeline
+// before they reach Kafka (reason oversize).
+//
+// Delivery is at least once. A request whose answer never came back (its Export's context ended first, or
+// the connection broke after sending) may still have been stored: the retry then stores the same events
+// again, with the same event ID. That is the only source of duplicates. A request whose Export gave up
+// stays on the wire until the broker answers or [Config.WriteTimeout] passes; [Sink.Close] waits for such
+// requests until its context ends.
 //
 // # Messages
 //
-// Each event is one message keyed by its subject, so that one subject's exposures stay in order on one
-// partition (the default balancer is kafka.Hash). The value is a JSON object with the field names of
-// pipeline.md §1 (camelCase; Eppo's snake_case warehouse names with [WithWarehouseNaming]). Headers carry
-// the event ID ([HeaderEventID], stable across retries, for downstream dedupe) and the event kind
-// ([HeaderEventKind]). Assignments and bandit actions go to separate topics by default ([WithTopic],
-// [WithBanditTopic]).
-//
-// # Delivery and errors
-//
-// Delivery is at least once: a write that timed out may still land, and a retried batch may then be stored
-// twice (same event ID). Retriable failures (kafka errors marked temporary, network errors, timeouts) are
-// returned as transient errors; a message the broker refuses as too large or invalid, an authorisation
-// failure or a closed sink is permanent, per event when kafka-go reports per-message results. Events
-// larger than [WithMaxMessageBytes] are refused by the pipeline before they reach Kafka ([batching.SizeLimiter]).
+// Each event is one message keyed by its subject, so with the default balancer (kafka.Hash) one subject's
+// exposures stay on one partition. Within a batch a partition's events are sent in order, in as few
+// record sets as the broker's size limit allows, and a failed record set stops the later ones of that
+// partition. With several batches in flight, two batches may reach a partition in either order; give
+// the pipeline batching.WithExportConcurrency(1) when one subject's events must never overtake each other
+// across batches. The value is a JSON object (camelCase field names; Eppo's snake_case warehouse names
+// with [Config.WarehouseNaming]). Headers carry the event ID ([HeaderEventID], stable across retries, for
+// downstream dedupe) and the event kind ([HeaderEventKind]). Assignments and bandit actions go to
+// separate topics by default ([Config.Topic], [Config.BanditTopic]).
 package kafka

@@ -9,10 +9,18 @@ import (
 	"github.com/eppokit/eppokit/batching"
 )
 
-// classify marks failures retrying cannot fix as permanent: kafka protocol errors kafka-go does not call
-// temporary (message too large, authorisation, invalid configuration), invalid messages, and a closed
-// writer. Everything else (temporary kafka errors, network errors, timeouts, unknown errors) stays
-// transient, for the pipeline to retry.
+// ErrClosed is returned, marked permanent, by Export after [Sink.Close]. It is [batching.ErrClosed], so one
+// errors.Is check covers every adapter and the pipeline.
+var ErrClosed = batching.ErrClosed
+
+// ErrInvalidConfig is wrapped by [NewSink] and [NewLogger] when a [Config] is unusable; the message names
+// the field.
+var ErrInvalidConfig = errors.New("kafka: invalid config")
+
+// classify marks failures retrying cannot fix as permanent: kafka protocol errors that are not temporary
+// (message too large, authorisation, invalid configuration), invalid records, and a closed transport.
+// Everything else (temporary kafka errors, network errors, timeouts, unknown errors) stays transient,
+// for the pipeline to retry.
 func classify(err error) error {
 	var kerr kafkago.Error
 	switch {

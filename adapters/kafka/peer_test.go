@@ -19,10 +19,22 @@ import (
 
 var topics = []string{kafka.DefaultAssignmentTopic, kafka.DefaultBanditTopic}
 
+// partitionsOverride, when not zero, replaces the partition count of every topic the tests create; only
+// TestPeerTestsOn12Partitions sets it, while its subtests run (the tests of this package are not parallel).
+var partitionsOverride int32
+
+// partitionsFor returns the partition count a test asked for, or the override.
+func partitionsFor(n int32) int32 {
+	if partitionsOverride != 0 {
+		return partitionsOverride
+	}
+	return n
+}
+
 // startCluster runs an in-process kfake broker with both default topics; it is closed at test end.
 func startCluster(t testing.TB, partitions int32, opts ...kfake.Opt) *kfake.Cluster {
 	t.Helper()
-	opts = append([]kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(partitions, topics...)}, opts...)
+	opts = append([]kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(partitionsFor(partitions), topics...)}, opts...)
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		t.Fatalf("starting kfake: %v", err)

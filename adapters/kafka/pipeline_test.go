@@ -39,8 +39,8 @@ func (c *consumer) drain(n int) []received {
 func TestPipelineAccounting(t *testing.T) {
 	c := startCluster(t, 3)
 	drops := &adapterstest.DropRecorder{}
-	p, err := kafka.NewLogger(c.ListenAddrs(), []kafka.Option{kafka.WithMaxMessageBytes(3000), kafka.WithBatchSize(100)},
-		batching.WithLinger(5*time.Millisecond), batching.WithDropHook(drops.Hook), quietLogs())
+	p, err := kafka.NewLogger(kafka.Config{Brokers: c.ListenAddrs(), MaxMessageBytes: 3000},
+		batching.WithBatchSize(100), batching.WithLinger(5*time.Millisecond), batching.WithDropHook(drops.Hook), quietLogs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestPipelineAccounting(t *testing.T) {
 // fail and are retried by the pipeline; afterwards every accepted event is on the broker or counted as
 // dropped, and what the broker holds matches Stats.Delivered event for event.
 func TestBrokerRestartMidStream(t *testing.T) {
-	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(1, topics...), kfake.Ports(freePort(t)),
+	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(partitionsFor(1), topics...), kfake.Ports(freePort(t)),
 		kfake.DataDir(t.TempDir())}
 	first, err := kfake.NewCluster(opts...)
 	if err != nil {
@@ -81,8 +81,8 @@ func TestBrokerRestartMidStream(t *testing.T) {
 	}
 	addrs := first.ListenAddrs()
 	drops := &adapterstest.DropRecorder{}
-	p, err := kafka.NewLogger(addrs, []kafka.Option{kafka.WithWriteTimeout(2 * time.Second), kafka.WithBatchSize(50)},
-		batching.WithLinger(2*time.Millisecond), batching.WithExportTimeout(2*time.Second),
+	p, err := kafka.NewLogger(kafka.Config{Brokers: addrs, WriteTimeout: 2 * time.Second},
+		batching.WithBatchSize(50), batching.WithLinger(2*time.Millisecond), batching.WithExportTimeout(2*time.Second),
 		batching.WithRetryInterval(20*time.Millisecond, 200*time.Millisecond), batching.WithMaxRetries(1000),
 		batching.WithMaxElapsedTime(time.Minute), batching.WithDropHook(drops.Hook), quietLogs())
 	if err != nil {

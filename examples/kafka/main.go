@@ -1,5 +1,6 @@
 // Command kafka ships exposures to Kafka: assignments to KAFKA_TOPIC (default eppo-assignments), bandit
-// actions to eppo-bandit-actions, keyed by subject, as JSON.
+// actions to eppo-bandit-actions, keyed by subject, as JSON. It exits non-zero, with the reason on one line,
+// when any exposure was not delivered.
 //
 //	KAFKA_BROKERS=127.0.0.1:9092 go run ./examples/kafka -subjects 1000
 package main
@@ -19,11 +20,15 @@ func main() {
 	brokers, topic := demo.KafkaEnv()
 
 	// A batch job: wait for queue room rather than drop (a service keeps the default, non-blocking intake).
-	logger, err := kafka.NewLogger(brokers, []kafka.Option{kafka.WithTopic(topic)},
+	logger, err := kafka.NewLogger(kafka.Config{Brokers: brokers, Topic: topic},
 		batching.WithDedupe(dedupe.Options{Capacity: 1 << 20}), batching.WithBlocking())
 	if err != nil {
 		demo.Fail("%v", err)
 	}
 	client := demo.Run(opts, logger)
 	demo.Finish(client, logger, func() []batching.Stats { return []batching.Stats{logger.Stats()} })
+	// Close reports losses at shutdown; a drop before it (a rejected or oversize event) fails the run too.
+	if st := logger.Stats(); st.DroppedTotal() > 0 {
+		demo.Fail("%d of %d exposures not delivered: %v", st.DroppedTotal(), st.Accepted, st.Dropped)
+	}
 }

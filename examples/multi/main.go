@@ -30,7 +30,7 @@ func main() {
 	if err != nil {
 		demo.Fail("%v", err)
 	}
-	toKafka, err := kafka.NewLogger(brokers, []kafka.Option{kafka.WithTopic(topic)}, pipeline...)
+	toKafka, err := kafka.NewLogger(kafka.Config{Brokers: brokers, Topic: topic}, pipeline...)
 	if err != nil {
 		toCSV.Close(context.Background())
 		demo.Fail("%v", err)
