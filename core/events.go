@@ -10,7 +10,7 @@ const (
 	// SDKName is the name eppokit reports in event metadata and CDN requests.
 	SDKName = "eppokit-go"
 	// SDKVersion is the version eppokit reports in event metadata and CDN requests.
-	SDKVersion = "0.1.0"
+	SDKVersion = "0.2.0"
 	// SDKLanguage is reported under Eppo's own metadata key, so warehouse queries written for Eppo's SDKs
 	// (which filter on metaData.sdkLanguage) keep working.
 	SDKLanguage = "go"

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/eppokit/eppokit/core"
 )
 
 // readmeSnippet is one Go program of the README and the section it stands in.
@@ -277,4 +279,30 @@ var readmeChecks = map[string]snippetCheck{
 		mustSucceed(t, r)
 		mustPrint(t, r, "show ")
 	}},
+}
+
+// TestVersionAgrees: the version every event reports is the newest one the CHANGELOG describes, and the
+// README names it.
+func TestVersionAgrees(t *testing.T) {
+	changelog, err := os.ReadFile(filepath.Join("..", "CHANGELOG.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newest := regexp.MustCompile(`(?m)^## (\d+\.\d+\.\d+)`).FindSubmatch(changelog)
+	if newest == nil {
+		t.Fatal("CHANGELOG.md has no '## X.Y.Z' entry")
+	}
+	if string(newest[1]) != core.SDKVersion {
+		t.Errorf("CHANGELOG.md's newest entry is %s, core.SDKVersion is %s", newest[1], core.SDKVersion)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "eppokit "+core.SDKVersion) {
+		t.Errorf("README.md does not name the current version (%q)", "eppokit "+core.SDKVersion)
+	}
+	if _, err := os.Stat(filepath.Join("..", "LICENSE")); err != nil {
+		t.Errorf("no LICENSE: %v", err)
+	}
 }

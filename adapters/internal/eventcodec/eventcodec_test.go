@@ -270,7 +270,7 @@ func TestRecordCellsFollowColumns(t *testing.T) {
 	}
 	want := []string{"T:new-checkout", "T:rollout", "T:new-checkout-rollout", "T:on", "T:user-\"42\"\n",
 		`{"age":37,"country":"FR","none":null,"score":0.5,"vip":true}`, "2021-06-22T15:35:12.123Z",
-		`{"sdkName":"eppokit-go","sdkLanguage":"go","sdkVersion":"0.1.0"}`, `{"b":"<&>","holdout":"h1"}`}
+		`{"sdkName":"eppokit-go","sdkLanguage":"go","sdkVersion":"0.2.0"}`, `{"b":"<&>","holdout":"h1"}`}
 	if !slices.Equal(row, want) {
 		t.Fatalf("row = %q\nwant  %q", row, want)
 	}
@@ -281,7 +281,7 @@ func TestRecordCellsFollowColumns(t *testing.T) {
 	}
 	bwant := []string{"2024-01-02T03:04:05.006Z", "T:shoe-bandit", "T:bandit-v1", "T:alice", "T:nike", "0.25", "1e-9",
 		"T:v123", `{"age":30,"height":1.8}`, `{"country":"US"}`, `{"price":99.99}`, `{"brand":"nike"}`,
-		`{"sdkName":"eppokit-go","sdkLanguage":"go","sdkVersion":"0.1.0"}`}
+		`{"sdkName":"eppokit-go","sdkLanguage":"go","sdkVersion":"0.2.0"}`}
 	if !slices.Equal(brow, bwant) {
 		t.Fatalf("bandit row = %q\nwant         %q", brow, bwant)
 	}
