@@ -255,29 +255,56 @@ func mustPrint(t *testing.T, r snippetRun, want ...string) {
 	}
 }
 
-// readmeChecks says, for each README snippet, what running it must show.
+// readmeChecks says, for each README snippet, what running it must show. The expected variations come from
+// testdata/demo/flags.json (for example new-user-onboarding: user-7 in FR lands in the experiment's yellow
+// split, user-42 in the US in the rollout's blue one).
 var readmeChecks = map[string]snippetCheck{
 	"Quickstart#1": {check: func(t *testing.T, r snippetRun) {
 		mustSucceed(t, r)
-		mustPrint(t, r, "user-42 sees")
-		if strings.Contains(r.output, "not part of any allocation") {
-			t.Errorf("the Quickstart's subject gets no allocation:\n%s", r.output)
+		mustPrint(t, r, "user-7 sees yellow\n", `"delivered":1`)
+		if strings.Contains(r.output, "default served") {
+			t.Errorf("the Quickstart's subject got the default:\n%s", r.output)
 		}
-		if !rowWith(readCSVDir(t, filepath.Join(r.dir, "exposures")), "new-user-onboarding", "user-42") {
-			t.Errorf("no exposure row for user-42 in exposures/*.csv")
+		if !rowWith(readCSVDir(t, filepath.Join(r.dir, "exposures")), "new-user-onboarding", "user-7", "yellow") {
+			t.Errorf("no exposure row for user-7 in exposures/*.csv")
 		}
 	}},
 	"Choosing_an_adapter#1": {check: func(t *testing.T, r snippetRun) {
 		mustSucceed(t, r)
-		mustPrint(t, r, "shipping exposures through")
+		mustPrint(t, r, "shipping exposures through csv")
 	}},
 	"Configuration_lifecycle#1": {env: cdnPeer, check: func(t *testing.T, r snippetRun) {
 		mustSucceed(t, r)
-		mustPrint(t, r, "flags updated")
+		mustPrint(t, r, "flags updated", "from=cdn", `etag="\"readme-1\""`)
 	}},
 	"Contextual_bandits#1": {check: func(t *testing.T, r snippetRun) {
 		mustSucceed(t, r)
-		mustPrint(t, r, "show ")
+		mustPrint(t, r, "assignment event: banner_bandit_flag banner_bandit\n",
+			"bandit event: banner_bandit chose nike (p=0.88, model 123)\n", "show nike\n")
+		if n := strings.Count(r.output, "bandit event:"); n != 1 {
+			t.Errorf("the bandit snippet logged %d bandit events, want 1", n)
+		}
+	}},
+	"Testing_your_code#1": {check: func(t *testing.T, r snippetRun) {
+		mustSucceed(t, r)
+		mustPrint(t, r, "user-1 treatment MATCH subjects-treatment\n", "user-2 control MATCH everyone\n",
+			"limit 100\n", "override treatment override-treatment\n", "3 exposures logged\n")
+	}},
+	"OpenFeature#1": {check: func(t *testing.T, r snippetRun) {
+		mustSucceed(t, r)
+		mustPrint(t, r, "user-42 sees blue via OpenFeature: blue TARGETING_MATCH <nil>")
+		if !rowWith(readCSVDir(t, filepath.Join(r.dir, "exposures")), "new-user-onboarding", "user-42", "blue") {
+			t.Errorf("no exposure row for user-42 in exposures/*.csv")
+		}
+	}},
+	"Metrics:_OpenTelemetry_and_Prometheus#1": {check: func(t *testing.T, r snippetRun) {
+		mustSucceed(t, r)
+		mustPrint(t, r, "eppokit.exposures.accepted 1\n", "eppokit.exposures.delivered 1\n", "feature_flag.evaluations 1\n")
+	}},
+	"Metrics:_OpenTelemetry_and_Prometheus#2": {check: func(t *testing.T, r snippetRun) {
+		mustSucceed(t, r)
+		mustPrint(t, r, `eppokit_exposures_accepted_total{eppokit_sink="warehouse"`,
+			`feature_flag_evaluations_total{`, `feature_flag_key="new-user-onboarding"`, `feature_flag_result_variant="yellow"`)
 	}},
 }
 
