@@ -1,6 +1,8 @@
 package eventcodec
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +135,53 @@ func BenchmarkFormatTimestamp(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = core.FormatTimestamp(ts)
+	}
+}
+
+// appendPlainBytewise is AppendString without the eight-byte scan, for plain ASCII only: the baseline
+// BenchmarkAppendString compares the scan with.
+func appendPlainBytewise(dst []byte, s string) []byte {
+	i := 0
+	for i < len(s) && plainByte[s[i]] {
+		i++
+	}
+	if i < len(s) {
+		panic("appendPlainBytewise: input needs escaping")
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+func BenchmarkAppendString(b *testing.B) {
+	for _, s := range []string{"treatment", "user-8f14e45f-ceea-467a", strings.Repeat("x", 70)} {
+		buf := make([]byte, 0, 128)
+		b.Run(fmt.Sprintf("%d-bytes/words", len(s)), func(b *testing.B) {
+			for b.Loop() {
+				buf = AppendString(buf[:0], s)
+			}
+		})
+		b.Run(fmt.Sprintf("%d-bytes/bytes", len(s)), func(b *testing.B) {
+			for b.Loop() {
+				buf = appendPlainBytewise(buf[:0], s)
+			}
+		})
+	}
+}
+
+func BenchmarkAppendFloat(b *testing.B) {
+	buf := make([]byte, 0, 64)
+	for _, f := range []float64{34, 412.5} {
+		b.Run(fmt.Sprint(f), func(b *testing.B) {
+			for b.Loop() {
+				buf, _ = AppendFloat(buf[:0], f)
+			}
+		})
+		// The baseline for whole numbers, which AppendFloat writes with strconv.AppendInt.
+		b.Run(fmt.Sprint(f)+"/strconv.AppendFloat", func(b *testing.B) {
+			for b.Loop() {
+				buf = strconv.AppendFloat(buf[:0], f, 'f', -1, 64)
+			}
+		})
 	}
 }
