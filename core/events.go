@@ -85,7 +85,7 @@ func (e BanditEvent) MarshalJSON() ([]byte, error) {
 // FormatTimestamp renders t the way events carry it: UTC, RFC 3339, milliseconds
 // (for example 2021-06-22T17:35:12.000Z).
 func FormatTimestamp(t time.Time) string {
-	return t.UTC().Format(timestampLayout)
+	return string(AppendTimestamp(make([]byte, 0, len(timestampLayout)), t))
 }
 
 // AssignmentLogger receives assignment events. The client calls it on the goroutine that asked for the

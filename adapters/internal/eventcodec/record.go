@@ -11,7 +11,8 @@ import (
 type TextFunc func(string) string
 
 // Record builds flat rows. Its scratch buffer is reused across rows, so a Record must not be shared
-// between goroutines.
+// between goroutines. The encoded cells of a row (maps, numbers, the timestamp) share one string, so a
+// row costs one allocation plus what Text allocates.
 type Record struct {
 	// Text, when set, rewrites every free-text cell.
 	Text    TextFunc
@@ -25,10 +26,16 @@ func (r *Record) text(s string) string {
 	return r.Text(s)
 }
 
-// cell turns what was appended to the scratch buffer into a string and keeps the buffer for reuse.
-func (r *Record) cell(b []byte) string {
+// cells turns the scratch buffer b into one string and cuts it at ends into cells: one allocation for
+// all the cells of a row that were encoded, however many. The buffer is kept for the next row.
+func (r *Record) cells(b []byte, ends []int, cells []string) {
+	all := string(b)
 	r.scratch = b[:0]
-	return string(b)
+	start := 0
+	for i, end := range ends {
+		cells[i] = all[start:end]
+		start = end
+	}
 }
 
 // Assignment appends e's cells to dst in the order of [AssignmentColumns]. Maps are JSON objects.
@@ -38,66 +45,77 @@ func (r *Record) Assignment(dst []string, e *core.AssignmentEvent) ([]string, er
 		r.scratch = b[:0]
 		return dst, fmt.Errorf("subject attributes: %w", err)
 	}
-	attrs := r.cell(b)
-	meta := r.cell(AppendMetadata(r.scratch, e.MetaData))
-	extra := r.cell(AppendStringMap(r.scratch, e.ExtraLogging))
+	var ends [4]int
+	ends[0] = len(b)
+	b = core.AppendTimestamp(b, e.Timestamp)
+	ends[1] = len(b)
+	b = AppendMetadata(b, e.MetaData)
+	ends[2] = len(b)
+	b = AppendStringMap(b, e.ExtraLogging)
+	ends[3] = len(b)
+	var c [4]string
+	r.cells(b, ends[:], c[:])
 	return append(dst,
 		r.text(e.FeatureFlag),
 		r.text(e.Allocation),
 		r.text(e.Experiment),
 		r.text(e.Variation),
 		r.text(e.Subject),
-		attrs,
-		core.FormatTimestamp(e.Timestamp),
-		meta,
-		extra,
+		c[0], // subject attributes
+		c[1], // timestamp
+		c[2], // metadata
+		c[3], // extra logging
 	), nil
 }
 
 // Bandit appends e's cells to dst in the order of [BanditColumns]. Numbers are written as in JSON and
 // maps are JSON objects.
 func (r *Record) Bandit(dst []string, e *core.BanditEvent) ([]string, error) {
-	var cells [4]string
-	for i, f := range [...]struct {
-		name string
-		num  float64
-		m    map[string]float64
-		isM  bool
-	}{
-		{name: "action probability", num: e.ActionProbability},
-		{name: "optimality gap", num: e.OptimalityGap},
-		{name: "subject numeric attributes", m: e.SubjectNumericAttributes, isM: true},
-		{name: "action numeric attributes", m: e.ActionNumericAttributes, isM: true},
-	} {
-		var b []byte
-		var err error
-		if f.isM {
-			b, err = AppendFloatMap(r.scratch[:0], f.m)
-		} else {
-			b, err = AppendFloat(r.scratch[:0], f.num)
-		}
-		if err != nil {
-			r.scratch = b[:0]
-			return dst, fmt.Errorf("%s: %w", f.name, err)
-		}
-		cells[i] = r.cell(b)
+	var ends [8]int
+	b := core.AppendTimestamp(r.scratch[:0], e.Timestamp)
+	ends[0] = len(b)
+	var err error
+	if b, err = AppendFloat(b, e.ActionProbability); err != nil {
+		r.scratch = b[:0]
+		return dst, fmt.Errorf("action probability: %w", err)
 	}
-	subjCat := r.cell(AppendStringMap(r.scratch, e.SubjectCategoricalAttributes))
-	actCat := r.cell(AppendStringMap(r.scratch, e.ActionCategoricalAttributes))
-	meta := r.cell(AppendMetadata(r.scratch, e.MetaData))
+	ends[1] = len(b)
+	if b, err = AppendFloat(b, e.OptimalityGap); err != nil {
+		r.scratch = b[:0]
+		return dst, fmt.Errorf("optimality gap: %w", err)
+	}
+	ends[2] = len(b)
+	if b, err = AppendFloatMap(b, e.SubjectNumericAttributes); err != nil {
+		r.scratch = b[:0]
+		return dst, fmt.Errorf("subject numeric attributes: %w", err)
+	}
+	ends[3] = len(b)
+	b = AppendStringMap(b, e.SubjectCategoricalAttributes)
+	ends[4] = len(b)
+	if b, err = AppendFloatMap(b, e.ActionNumericAttributes); err != nil {
+		r.scratch = b[:0]
+		return dst, fmt.Errorf("action numeric attributes: %w", err)
+	}
+	ends[5] = len(b)
+	b = AppendStringMap(b, e.ActionCategoricalAttributes)
+	ends[6] = len(b)
+	b = AppendMetadata(b, e.MetaData)
+	ends[7] = len(b)
+	var c [8]string
+	r.cells(b, ends[:], c[:])
 	return append(dst,
-		core.FormatTimestamp(e.Timestamp),
+		c[0], // timestamp
 		r.text(e.FlagKey),
 		r.text(e.BanditKey),
 		r.text(e.Subject),
 		r.text(e.Action),
-		cells[0],
-		cells[1],
+		c[1], // action probability
+		c[2], // optimality gap
 		r.text(e.ModelVersion),
-		cells[2],
-		subjCat,
-		cells[3],
-		actCat,
-		meta,
+		c[3], // subject numeric attributes
+		c[4], // subject categorical attributes
+		c[5], // action numeric attributes
+		c[6], // action categorical attributes
+		c[7], // metadata
 	), nil
 }
