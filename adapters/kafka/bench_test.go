@@ -22,11 +22,12 @@ const benchEventBytes = 400
 // reach Kafka as 400-byte JSON values:
 //
 //   - raw-kafka-go-async: kafka-go's Writer{Async: true, RequiredAcks: RequireAll} used directly, 100
-//     messages per WriteMessages, each event encoded in the loop by the same encoder the sink uses, with
-//     the same key (subject) and headers, the Hash balancer, successes counted in Completion; the run ends
-//     when Close has had every message acknowledged.
-//   - raw-kafka-go-async-preencoded: the same with every value encoded before the clock starts, for
-//     kafka-go's ceiling on this machine: the pipeline cannot skip encoding, so it is not the comparison.
+//     messages per WriteMessages, every value encoded before the clock starts, with the same key (subject)
+//     and headers, the Hash balancer, successes counted in Completion; the run ends when Close has had
+//     every message acknowledged. This is kafka-go's ceiling on this machine, and the bar the pipeline
+//     is held to, although the pipeline also encodes every event inside its run.
+//   - raw-kafka-go-async-encoding: the same with each event encoded in the loop by the encoder the sink
+//     uses, so both sides do the same work.
 //   - pipeline: NewLogger's default configuration plus blocking intake (so that the loop waits for queue
 //     room instead of dropping), one LogAssignment per event; the run ends when Flush returns, that is
 //     when every event was acknowledged.
@@ -42,8 +43,8 @@ func BenchmarkThroughput(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			c := startCluster(b, tc.partitions)
 			events := adapterstest.SizedEvents("bench", 4096, benchEventBytes)
-			b.Run("raw-kafka-go-async", func(b *testing.B) { benchRaw(b, c, events, false) })
-			b.Run("raw-kafka-go-async-preencoded", func(b *testing.B) { benchRaw(b, c, events, true) })
+			b.Run("raw-kafka-go-async", func(b *testing.B) { benchRaw(b, c, events, true) })
+			b.Run("raw-kafka-go-async-encoding", func(b *testing.B) { benchRaw(b, c, events, false) })
 			b.Run("pipeline", func(b *testing.B) { benchPipeline(b, c, events) })
 		})
 	}
