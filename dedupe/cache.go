@@ -66,6 +66,8 @@ type Stats struct {
 	Evictions uint64 `json:"evictions"`
 	// Refused counts misses and changes whose event the downstream did not accept (the key was restored).
 	Refused uint64 `json:"refused"`
+	// Forgotten counts entries removed by [Cache.Forget] because their accepted event was later dropped.
+	Forgotten uint64 `json:"forgotten"`
 	// Entries is the number of keys held now; it never exceeds Capacity.
 	Entries int `json:"entries"`
 	// Capacity is the most keys the cache holds.
@@ -116,8 +118,8 @@ type shard struct {
 	at      []atomic.Int64 // per way (bucket*bucketWays+way), when its event was logged; only with a TTL
 	held    int
 
-	misses, changes, expirations, evictions, refused uint64
-	_                                                [64]byte // keep neighbouring shards' locks off this cache line
+	misses, changes, expirations, evictions, refused, forgotten uint64
+	_                                                           [64]byte // keep neighbouring shards' locks off this cache line
 }
 
 // New returns an empty cache configured by opts.
@@ -340,6 +342,36 @@ func (c *Cache) Seen(kind Kind, flag, subject, v1, v2 string) bool {
 	return false
 }
 
+// Forget removes the entry of the key (kind, flag, subject) if it still holds the value (v1, v2), and
+// reports whether it removed one. A caller that accepted an event (Admit returned LoggedNew or
+// LoggedChanged) and later dropped it calls Forget, so the next identical exposure is logged again. An entry
+// that meanwhile moved to another value is left alone: the newer decision stands.
+func (c *Cache) Forget(kind Kind, flag, subject, v1, v2 string) bool {
+	key := c.keyHash(kind, flag, subject)
+	fp := c.fingerprint(key, v1, v2)
+	l := c.locate(key)
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	for w := range int(l.b.ways) {
+		if l.b.fps[w].Load() == fp {
+			l.clear(w)
+			l.s.forgotten++
+			return true
+		}
+	}
+	return false
+}
+
+// ForgetAssignment is [Cache.Forget] for an assignment event.
+func (c *Cache) ForgetAssignment(e *core.AssignmentEvent) bool {
+	return c.Forget(KindAssignment, e.FeatureFlag, e.Subject, e.Allocation, e.Variation)
+}
+
+// ForgetBandit is [Cache.Forget] for a bandit event.
+func (c *Cache) ForgetBandit(e *core.BanditEvent) bool {
+	return c.Forget(KindBandit, e.FlagKey, e.Subject, e.BanditKey, e.Action)
+}
+
 // Len returns the number of keys held.
 func (c *Cache) Len() int {
 	n := 0
@@ -363,6 +395,7 @@ func (c *Cache) Stats() Stats {
 		st.Expirations += s.expirations
 		st.Evictions += s.evictions
 		st.Refused += s.refused
+		st.Forgotten += s.forgotten
 		st.Entries += s.held
 		s.mu.Unlock()
 	}
@@ -440,15 +473,23 @@ func (l slot) rollback(r reservation) {
 	if b.gens[r.way] != r.gen || b.fps[r.way].Load() != r.fp {
 		return
 	}
-	b.gens[r.way]++
 	if r.hadOld {
+		b.gens[r.way]++
 		if s.at != nil {
 			s.at[l.idx*bucketWays+r.way].Store(r.oldAt)
 		}
 		b.fps[r.way].Store(r.oldFP)
 		return
 	}
-	b.fps[r.way].Store(0)
-	b.ref.And(^(uint32(1) << r.way))
-	s.held--
+	l.clear(r.way)
+}
+
+// clear empties way w. The generation moves on, so a pending rollback of the cleared value does nothing.
+// The caller holds the shard lock.
+func (l slot) clear(w int) {
+	b := l.b
+	b.gens[w]++
+	b.fps[w].Store(0)
+	b.ref.And(^(uint32(1) << w))
+	l.s.held--
 }
