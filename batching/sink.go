@@ -7,34 +7,22 @@ import (
 	"time"
 
 	"github.com/eppokit/eppokit/core"
+	"github.com/eppokit/eppokit/dedupe"
 )
 
-// Kind tells which event an [Event] carries.
-type Kind uint8
-
-// Event kinds.
+// Event kinds, as [Event.Kind] carries them: dedupe's key spaces, re-exported so that a sink can switch on
+// an event's kind without importing dedupe.
 const (
-	KindAssignment Kind = iota + 1
-	KindBandit
+	KindAssignment = dedupe.KindAssignment
+	KindBandit     = dedupe.KindBandit
 )
-
-// String returns "assignment" or "bandit".
-func (k Kind) String() string {
-	switch k {
-	case KindAssignment:
-		return "assignment"
-	case KindBandit:
-		return "bandit"
-	}
-	return fmt.Sprintf("Kind(%d)", uint8(k))
-}
 
 // Event is one exposure on its way to a sink. Exactly one of Assignment and Bandit is set, as Kind says.
 type Event struct {
 	// ID is unique per event and stable across retries: sinks that can dedupe (Segment's messageId, a Kafka
 	// header, a CSV column) should send it.
 	ID         string
-	Kind       Kind
+	Kind       dedupe.Kind
 	Assignment *core.AssignmentEvent
 	Bandit     *core.BanditEvent
 	// Payload is what the sink's [Encoder] produced for this event, computed once on a pipeline goroutine and
@@ -85,14 +73,14 @@ type Flusher interface {
 	Flush(ctx context.Context) error
 }
 
-// ErrPermanent marks a failure that retrying cannot fix; test for it with errors.Is.
-var ErrPermanent = errors.New("permanent failure")
+// errPermanent is what [Permanent] adds to an error's chain.
+var errPermanent = errors.New("permanent failure")
 
 type permanentError struct{ err error }
 
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() []error {
-	return []error{e.err, ErrPermanent}
+	return []error{e.err, errPermanent}
 }
 
 // Permanent marks err as not worth retrying (an HTTP 4xx other than 408/429, an invalid message).
@@ -105,7 +93,7 @@ func Permanent(err error) error {
 }
 
 // IsPermanent reports whether err, or any error it wraps, was marked with [Permanent].
-func IsPermanent(err error) bool { return errors.Is(err, ErrPermanent) }
+func IsPermanent(err error) bool { return errors.Is(err, errPermanent) }
 
 // RetryAfterError carries the wait a peer asked for (an HTTP Retry-After header) with a transient failure.
 type RetryAfterError struct {

@@ -2,7 +2,9 @@ package batching
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"log/slog"
 	"os"
 	"sync"
@@ -120,6 +122,11 @@ func bandit(flag, subject, action string) core.BanditEvent {
 	return core.BanditEvent{FlagKey: flag, BanditKey: "b", Subject: subject, Action: action, Timestamp: time.Unix(1700000000, 0)}
 }
 
+// loadSlack is added to every time bound: a loaded 2-core CI machine can deschedule any goroutine for
+// tens of milliseconds. The bounds only need to tell "returned by the deadline" from "waited for a sink
+// or hook that hangs for an hour or sleeps for seconds".
+const loadSlack = time.Second
+
 // eventually polls cond until it holds or the deadline passes.
 func eventually(t *testing.T, within time.Duration, cond func() bool, format string, args ...any) {
 	t.Helper()
@@ -139,6 +146,33 @@ func checkIdentity(t *testing.T, s Stats) {
 		t.Fatalf("accounting broken: accepted %d != delivered %d + dropped %d + pending %d (%v)",
 			s.Accepted, s.Delivered, s.DroppedTotal(), s.Pending, s.Dropped)
 	}
+}
+
+// closeAndCheck closes p within 5s and checks Close's verdict against the final Stats: nil when everything
+// was delivered, otherwise an UndeliveredError whose counts are exactly the drops Stats shows.
+func closeAndCheck(t *testing.T, p *Processor) Stats {
+	t.Helper()
+	err := p.Close(ctxTimeout(t, 5*time.Second))
+	st := p.Stats()
+	checkIdentity(t, st)
+	if st.Pending != 0 {
+		t.Fatalf("pending after Close: %+v", st)
+	}
+	if st.DroppedTotal() == 0 {
+		if err != nil {
+			t.Fatalf("Close = %v with every event delivered", err)
+		}
+		return st
+	}
+	var ue *UndeliveredError
+	if !errors.As(err, &ue) {
+		t.Fatalf("Close = %v, want an UndeliveredError for %d drops", err, st.DroppedTotal())
+	}
+	if ue.Count != st.DroppedTotal() || ue.Accepted != st.Accepted || !maps.Equal(ue.Dropped, st.Dropped) {
+		t.Fatalf("Close reported %d of %d by %v; stats say %d of %d by %v", ue.Count, ue.Accepted, ue.Dropped,
+			st.DroppedTotal(), st.Accepted, st.Dropped)
+	}
+	return st
 }
 
 func ctxTimeout(t *testing.T, d time.Duration) context.Context {
