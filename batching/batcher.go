@@ -10,12 +10,14 @@ import (
 	"github.com/eppokit/eppokit/dedupe"
 )
 
-// batch is a sealed batch. Its storage is sized to the events it holds, so a batch sealed by linger with
-// one event costs one event's worth of memory, whatever the batch size.
+// batch is a sealed batch. A batch sealed well short of the batch size (by linger, bytes or Flush) gets
+// storage of its exact size, so one event costs one event's worth of memory whatever the batch size; a
+// batch at least half full keeps the storage it was built in.
 type batch struct {
 	id     string
 	seq    uint64
 	events []Event
+	store  storage
 
 	// mu guards the rest: the exporter, the memory policy and a Close that gave up may each try to settle
 	// events.
@@ -24,17 +26,35 @@ type batch struct {
 	mem       int64   // bytes counted in Processor.mem for this batch, released when it settles
 	done      bool
 	popped    bool // taken by an exporter: its events count as in flight
+	lossy     bool // some event was dropped (hooks may hold them): the storage is never reused
 }
 
-// builder is the batch being built; only the batcher touches it. Its slices grow with use up to the batch
-// size and are kept between batches; their capacity is counted in Processor.mem.
+// storage holds a batch's events. Event.Assignment and Event.Bandit point into assigns and bandits, whose
+// capacity is fixed when they are made, so appending never moves them.
+type storage struct {
+	events  []Event
+	assigns []core.AssignmentEvent
+	bandits []core.BanditEvent
+}
+
+func (s *storage) bytes() int64 {
+	return int64(cap(s.events))*eventSize + int64(cap(s.assigns))*assignSize + int64(cap(s.bandits))*banditSize
+}
+
+// clear drops every reference the storage holds and empties it, keeping its capacity.
+func (s *storage) clear() {
+	clear(s.events[:cap(s.events)])
+	clear(s.assigns[:cap(s.assigns)])
+	clear(s.bandits[:cap(s.bandits)])
+	s.events, s.assigns, s.bandits = s.events[:0], s.assigns[:0], s.bandits[:0]
+}
+
+// builder is the batch being built; only the batcher touches it. Its storage (batch-size capacity, counted
+// in Processor.mem) comes from the spare pool or is made on first use.
 type builder struct {
-	items    []item
-	ids      []string
-	payloads [][]byte
-	bytes    int   // for the byte limit: payload lengths, or estimates without an Encoder
-	held     int64 // bytes the events point to (strings, maps, IDs, payloads), counted in Processor.mem
-	storage  int64 // bytes of the three slices, by capacity, counted in Processor.mem
+	st    storage
+	bytes int   // for the byte limit: payload lengths, or estimates without an Encoder
+	held  int64 // bytes the events point to (strings, maps, IDs, payloads), counted in Processor.mem
 }
 
 // runBatcher owns the batch being built: it takes queued events, encodes them, seals batches by count,
@@ -44,7 +64,8 @@ type builder struct {
 func (p *Processor) runBatcher() {
 	defer close(p.batcherDone)
 	var bd builder
-	var buf []item
+	var bufA []queued[core.AssignmentEvent]
+	var bufB []queued[core.BanditEvent]
 	var idPool []string
 	var lingerC <-chan time.Time
 	linger := time.NewTimer(time.Hour)
@@ -53,7 +74,7 @@ func (p *Processor) runBatcher() {
 	scratch := new(Event) // encoders see a reused heap copy
 
 	seal := func() {
-		if len(bd.items) > 0 {
+		if len(bd.st.events) > 0 {
 			p.seal(&bd)
 			if !p.cfg.blocking {
 				p.shed() // a drain can seal many batches: keep to the cap after each
@@ -62,46 +83,57 @@ func (p *Processor) runBatcher() {
 		linger.Stop()
 		lingerC = nil
 	}
-	add := func(it *item) {
-		p.mem.Add(-it.refs) // the intake's estimate; the builder counts the exact bytes below
-		refs := itemRefs(it)
+	// add moves one event (exactly one of a and b is set) into the batch being built.
+	add := func(a *core.AssignmentEvent, b *core.BanditEvent, estimate int64) {
+		p.mem.Add(-estimate) // the intake's estimate; the builder counts the exact bytes below
 		if len(idPool) == 0 {
 			idPool = p.ids.eventIDs(p.cfg.batchSize)
 		}
-		id := idPool[0]
+		ev := Event{ID: idPool[0], Kind: dedupe.KindAssignment, Assignment: a}
+		if b != nil {
+			ev.Kind, ev.Assignment, ev.Bandit = dedupe.KindBandit, nil, b
+		}
 		idPool = idPool[1:]
+		var refs int64
+		if b != nil {
+			refs = banditBytes(b)
+		} else {
+			refs = assignmentBytes(a)
+		}
 		size := int(refs)
-		var payload []byte
 		if p.enc != nil {
-			*scratch = Event{ID: id, Kind: it.kind}
-			if it.kind == dedupe.KindBandit {
-				scratch.Bandit = &it.b
-			} else {
-				scratch.Assignment = &it.a
-			}
+			*scratch = ev
 			var ok bool
-			if payload, ok = p.encodeOrDrop(scratch); !ok {
+			if ev.Payload, ok = p.encodeOrDrop(scratch); !ok {
 				return
 			}
-			size = len(payload)
+			size = len(ev.Payload)
 		}
-		if len(bd.items) > 0 && bd.bytes+size > p.cfg.batchBytes {
+		if len(bd.st.events) > 0 && bd.bytes+size > p.cfg.batchBytes {
 			seal() // send what fits; a lone event larger than the byte limit still goes, alone
 		}
-		if len(bd.items) == 0 {
+		if len(bd.st.events) == 0 {
 			linger.Reset(p.cfg.linger)
 			lingerC = linger.C
 		}
-		p.mem.Add(bd.add(it, id, payload, size, refs+int64(cap(payload)+len(id))))
-		if len(bd.items) >= p.cfg.batchSize || bd.bytes >= p.cfg.batchBytes {
+		held := refs + int64(cap(ev.Payload)+len(ev.ID))
+		p.mem.Add(held + p.build(&bd.st, ev))
+		bd.bytes += size
+		bd.held += held
+		if len(bd.st.events) >= p.cfg.batchSize || bd.bytes >= p.cfg.batchBytes {
 			seal()
 		}
 	}
 	drain := func() {
-		buf = p.take(buf)
-		for i := range buf {
-			add(&buf[i])
-			buf[i] = item{} // the batch copied the event; drop the queue's references to its strings and maps
+		bufA, bufB = p.take(bufA, bufB)
+		// The batch copies each event; clearing the slot drops the queue's references to its strings and maps.
+		for i := range bufA {
+			add(&bufA[i].e, nil, bufA[i].refs)
+			bufA[i] = queued[core.AssignmentEvent]{}
+		}
+		for i := range bufB {
+			add(nil, &bufB[i].e, bufB[i].refs)
+			bufB[i] = queued[core.BanditEvent]{}
 		}
 	}
 
@@ -113,8 +145,17 @@ func (p *Processor) runBatcher() {
 		} else {
 			drain()
 		}
-		if !p.cfg.blocking {
-			p.shed()
+		if !p.cfg.blocking && p.shed() {
+			// Still over the cap with nothing left to drop: release the storage kept for reuse, so that
+			// only events (queued or in flight) hold memory.
+			drop(&p.q, bufA)
+			drop(&p.q, bufB)
+			bufA, bufB = nil, nil
+			if len(bd.st.events) == 0 {
+				p.mem.Add(-bd.st.bytes())
+				bd.st = storage{}
+			}
+			p.dropSpares()
 		}
 		p.reportIntakeDrops(&reported)
 		select {
@@ -132,10 +173,10 @@ func (p *Processor) runBatcher() {
 			drain()
 			seal()
 			p.reportIntakeDrops(&reported)
-			p.mem.Add(-bd.storage)
+			p.mem.Add(-bd.st.bytes())
 			p.q.mu.Lock()
-			p.q.items = nil
-			p.q.storage = 0
+			p.q.assigns.items, p.q.bandits.items = nil, nil
+			p.q.storage = 0 // intake is closed: no buffer is left
 			p.q.mu.Unlock()
 			p.mu.Lock()
 			p.finished = true
@@ -146,48 +187,72 @@ func (p *Processor) runBatcher() {
 	}
 }
 
-// add appends a copy of the item's event and returns by how many bytes the builder's storage grew.
-func (bd *builder) add(it *item, id string, payload []byte, size int, held int64) int64 {
-	before := bd.storage
-	c1, c2, c3 := cap(bd.items), cap(bd.ids), cap(bd.payloads)
-	bd.items = append(bd.items, *it)
-	bd.ids = append(bd.ids, id)
-	bd.payloads = append(bd.payloads, payload)
-	bd.storage += int64(cap(bd.items)-c1)*itemSize + int64(cap(bd.ids)-c2)*stringSize +
-		int64(cap(bd.payloads)-c3)*sliceSize
-	bd.bytes += size
-	bd.held += held
-	return bd.storage - before + held
+// build appends ev to st, copying the event it points to into st's own arrays, and returns by how many
+// bytes st's storage grew.
+func (p *Processor) build(st *storage, ev Event) int64 {
+	var grown int64
+	if st.events == nil {
+		select {
+		case *st = <-p.spare: // counted while it waited in the pool
+		default:
+			st.events = make([]Event, 0, p.cfg.batchSize)
+			grown += int64(p.cfg.batchSize) * eventSize
+		}
+	}
+	if ev.Bandit != nil {
+		if st.bandits == nil {
+			st.bandits = make([]core.BanditEvent, 0, p.cfg.batchSize)
+			grown += int64(p.cfg.batchSize) * banditSize
+		}
+		st.bandits = append(st.bandits, *ev.Bandit)
+		ev.Bandit = &st.bandits[len(st.bandits)-1]
+	} else {
+		if st.assigns == nil {
+			st.assigns = make([]core.AssignmentEvent, 0, p.cfg.batchSize)
+			grown += int64(p.cfg.batchSize) * assignSize
+		}
+		st.assigns = append(st.assigns, *ev.Assignment)
+		ev.Assignment = &st.assigns[len(st.assigns)-1]
+	}
+	st.events = append(st.events, ev)
+	return grown
 }
 
-// seal copies the builder's events into storage of their exact size and queues the batch for export.
+// seal queues the builder's events for export as one batch. A batch at least half full takes the builder's
+// storage; a smaller one gets a copy of its exact size and the builder keeps its storage for the next.
 func (p *Processor) seal(bd *builder) {
-	n, na := len(bd.items), 0
-	for i := range bd.items {
-		if bd.items[i].kind == dedupe.KindAssignment {
-			na++
+	st := &bd.st
+	n, na, nb := len(st.events), len(st.assigns), len(st.bandits)
+	b := &batch{}
+	if 2*n >= cap(st.events) && 2*na >= cap(st.assigns) && 2*nb >= cap(st.bandits) {
+		b.store, *st = *st, storage{}
+		p.mem.Add(batchOverhead) // the storage was counted as the builder's
+	} else {
+		b.store = storage{events: make([]Event, n)}
+		if na > 0 {
+			b.store.assigns = make([]core.AssignmentEvent, na)
+			copy(b.store.assigns, st.assigns)
 		}
-	}
-	b := &batch{events: make([]Event, n)}
-	assigns := make([]core.AssignmentEvent, na)
-	bandits := make([]core.BanditEvent, n-na)
-	for i := range bd.items {
-		it, ev := &bd.items[i], &b.events[i]
-		ev.ID, ev.Kind, ev.Payload = bd.ids[i], it.kind, bd.payloads[i]
-		if it.kind == dedupe.KindBandit {
-			bandits[0] = it.b
-			ev.Bandit, bandits = &bandits[0], bandits[1:]
-		} else {
-			assigns[0] = it.a
-			ev.Assignment, assigns = &assigns[0], assigns[1:]
+		if nb > 0 {
+			b.store.bandits = make([]core.BanditEvent, nb)
+			copy(b.store.bandits, st.bandits)
 		}
+		ai, bi := 0, 0
+		for i, ev := range st.events {
+			if ev.Bandit != nil {
+				ev.Bandit = &b.store.bandits[bi]
+				bi++
+			} else {
+				ev.Assignment = &b.store.assigns[ai]
+				ai++
+			}
+			b.store.events[i] = ev
+		}
+		st.clear()
+		p.mem.Add(batchOverhead + b.store.bytes())
 	}
-	b.mem = batchOverhead + int64(n)*eventSize + int64(na)*assignSize + int64(n-na)*banditSize + bd.held
-	p.mem.Add(b.mem - bd.held) // the events' own bytes were already counted by the builder
-	clear(bd.items)
-	clear(bd.ids)
-	clear(bd.payloads)
-	bd.items, bd.ids, bd.payloads = bd.items[:0], bd.ids[:0], bd.payloads[:0]
+	b.events = b.store.events
+	b.mem = batchOverhead + b.store.bytes() + bd.held
 	bd.bytes, bd.held = 0, 0
 
 	b.id, b.seq = p.ids.batchID()
@@ -198,6 +263,34 @@ func (p *Processor) seal(bd *builder) {
 	p.waiting.Add(b.mem)
 	p.work.Signal()
 	p.mu.Unlock()
+}
+
+// recycle offers the storage of a batch whose events were all delivered to the next batch, so that a
+// steady stream of full batches does not allocate. Only full-size storage is kept, and only storage no
+// hook and no sink call can still read: a batch with a drop is never recycled.
+func (p *Processor) recycle(b *batch) {
+	if cap(b.store.events) != p.cfg.batchSize {
+		return
+	}
+	st := b.store
+	st.clear()
+	select {
+	case p.spare <- st:
+		p.mem.Add(st.bytes())
+	default:
+	}
+}
+
+// dropSpares releases the pool of reusable storage once no exporter can add to it.
+func (p *Processor) dropSpares() {
+	for {
+		select {
+		case st := <-p.spare:
+			p.mem.Add(-st.bytes())
+		default:
+			return
+		}
+	}
 }
 
 // encodeOrDrop runs the sink's Encoder and returns the payload. An event that cannot be encoded, is too
@@ -260,12 +353,13 @@ var errMemoryLimit = errors.New("batching: memory limit reached")
 
 // shed applies the memory policy: while the processor holds more than the limit, drop the oldest batch
 // waiting for an exporter. Batches in flight are left alone; when nothing waits, intake refuses instead.
-func (p *Processor) shed() {
+// It reports whether the processor is still over the limit.
+func (p *Processor) shed() (over bool) {
 	for p.memoryInUse() > p.cfg.memoryLimit {
 		p.mu.Lock()
 		if len(p.ready) == 0 {
 			p.mu.Unlock()
-			return
+			return true
 		}
 		b := p.ready[0]
 		p.ready[0] = nil
@@ -274,6 +368,7 @@ func (p *Processor) shed() {
 		p.mu.Unlock()
 		p.settle(b, b.events, idxMemoryLimit, fmt.Errorf("%w (%d bytes)", errMemoryLimit, p.cfg.memoryLimit))
 	}
+	return false
 }
 
 // reportIntakeDrops tells hooks and logs about drops counted on the logging goroutines since the last call.

@@ -21,7 +21,9 @@ func (p *Processor) runExporter() {
 		if b == nil {
 			return
 		}
-		p.deliver(b)
+		if p.deliver(b) {
+			p.recycle(b)
+		}
 	}
 }
 
@@ -49,9 +51,15 @@ func (p *Processor) nextBatch() *batch {
 	return b
 }
 
-// deliver exports b until every event is delivered or dropped. One backoff per batch: backoff values are
-// not safe for concurrent use, and each batch has its own budget.
-func (p *Processor) deliver(b *batch) {
+// deliver exports b until every event is delivered or dropped, and reports whether it settled b itself
+// with every event delivered. One backoff per batch: backoff values are not safe for concurrent use, and
+// each batch has its own budget.
+func (p *Processor) deliver(b *batch) (clean bool) {
+	defer func() {
+		b.mu.Lock()
+		clean = b.done && !b.lossy
+		b.mu.Unlock()
+	}()
 	bo := backoff.WithMaxRetries(backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(p.cfg.initialRetry),
 		backoff.WithMaxInterval(p.cfg.maxRetryWait),
@@ -198,6 +206,7 @@ func (p *Processor) settle(b *batch, events []Event, reason reasonIndex, err err
 		p.mem.Add(copied)
 	}
 	b.remaining = rest
+	b.lossy = b.lossy || reason >= 0
 	last := len(rest) == 0
 	b.done = last
 	popped, mem := b.popped, b.mem

@@ -231,6 +231,7 @@ func (p *Processor) shutdown(ctx context.Context) error {
 	// Exporters stuck in a sink that ignores its context are not waited for past the deadline.
 	select {
 	case <-p.exportersDone:
+		p.dropSpares()
 	case <-sinkCtx.Done():
 	}
 	var errs []error

@@ -12,7 +12,7 @@ import (
 func (p *Processor) roomWaited() bool {
 	p.q.mu.Lock()
 	defer p.q.mu.Unlock()
-	return len(p.q.items) == p.cfg.queueSize && p.q.room != nil
+	return p.q.depth() == p.cfg.queueSize && p.q.room != nil
 }
 
 // TestBlockingSendersReleasedByClose fills a blocking-mode queue whose batcher cannot drain (memory is full

@@ -4,7 +4,6 @@ import (
 	"unsafe"
 
 	"github.com/eppokit/eppokit/core"
-	"github.com/eppokit/eppokit/dedupe"
 )
 
 // Memory accounting. [WithMemoryLimit] bounds what the processor keeps reachable on the heap: the queue's
@@ -14,7 +13,6 @@ import (
 // expose it; the estimate errs on the large side. Strings an event shares with the configuration (flag and
 // variation keys) are counted as if owned.
 const (
-	itemSize      = int64(unsafe.Sizeof(item{}))
 	eventSize     = int64(unsafe.Sizeof(Event{}))
 	assignSize    = int64(unsafe.Sizeof(core.AssignmentEvent{}))
 	banditSize    = int64(unsafe.Sizeof(core.BanditEvent{}))
@@ -28,7 +26,7 @@ const (
 )
 
 // assignmentRefs is the intake's quick estimate of the bytes an assignment event points to; the batcher
-// replaces it with [itemRefs] off the hot path.
+// replaces it with [assignmentBytes] off the hot path.
 func assignmentRefs(e *core.AssignmentEvent) int64 {
 	n := len(e.FeatureFlag) + len(e.Allocation) + len(e.Experiment) + len(e.Variation) + len(e.Subject) +
 		mapEntry*(len(e.SubjectAttributes)+len(e.ExtraLogging))
@@ -43,17 +41,17 @@ func banditRefs(e *core.BanditEvent) int64 {
 	return int64(n)
 }
 
-// itemRefs counts the bytes a queued event points to, walking its maps.
-func itemRefs(it *item) int64 {
-	if it.kind == dedupe.KindBandit {
-		e := &it.b
-		return int64(len(e.FlagKey)+len(e.BanditKey)+len(e.Subject)+len(e.Action)+len(e.ModelVersion)) +
-			floatMapBytes(e.SubjectNumericAttributes) + stringMapBytes(e.SubjectCategoricalAttributes) +
-			floatMapBytes(e.ActionNumericAttributes) + stringMapBytes(e.ActionCategoricalAttributes)
-	}
-	e := &it.a
+// assignmentBytes counts the bytes an assignment event points to, walking its maps.
+func assignmentBytes(e *core.AssignmentEvent) int64 {
 	return int64(len(e.FeatureFlag)+len(e.Allocation)+len(e.Experiment)+len(e.Variation)+len(e.Subject)) +
 		attributesBytes(e.SubjectAttributes) + stringMapBytes(e.ExtraLogging)
+}
+
+// banditBytes counts the bytes a bandit event points to, walking its maps.
+func banditBytes(e *core.BanditEvent) int64 {
+	return int64(len(e.FlagKey)+len(e.BanditKey)+len(e.Subject)+len(e.Action)+len(e.ModelVersion)) +
+		floatMapBytes(e.SubjectNumericAttributes) + stringMapBytes(e.SubjectCategoricalAttributes) +
+		floatMapBytes(e.ActionNumericAttributes) + stringMapBytes(e.ActionCategoricalAttributes)
 }
 
 func attributesBytes(m core.Attributes) int64 {

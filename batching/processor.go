@@ -29,8 +29,12 @@ type Processor struct {
 
 	wake    chan struct{} // one slot: the batcher has work (events arrived, memory to shed)
 	flushes chan chan uint64
-	stop    chan struct{} // closed when Close begins: tells the batcher to take the rest and finish
-	loops   atomic.Uint64 // batcher loop iterations, so a test can see that an idle batcher sleeps
+	// spare holds the storage of delivered full batches for the batcher to reuse (counted in mem): enough
+	// for the batches one drain of a full queue seals, so that a burst does not allocate fresh storage (and
+	// feed the GC, whose write barriers then slow the logging goroutines).
+	spare chan storage
+	stop  chan struct{} // closed when Close begins: tells the batcher to take the rest and finish
+	loops atomic.Uint64 // batcher loop iterations, so a test can see that an idle batcher sleeps
 
 	abortCtx context.Context // cancelled when Close gives up on delivery
 	abort    context.CancelFunc
@@ -66,32 +70,6 @@ var (
 	_ core.BanditFilter         = (*Processor)(nil)
 )
 
-// queue is the intake: a mutex and a slice. The batcher takes the whole slice at once and hands back the
-// one it emptied, so a logging call costs an uncontended lock and one copy of the event.
-//
-// Simple unless measured: this replaced a lock-free ring (Vyukov's bounded MPMC) after measuring both on a
-// 2-core machine (see the package documentation); the ring did not win by more than noise, and a sender
-// between claiming a ring slot and filling it could be stranded by Close. Here the closed flag and the
-// slice share the lock, so Close sees every accepted event.
-type queue struct {
-	mu       sync.Mutex
-	items    []item
-	closed   bool
-	accepted uint64        // events offered after dedupe, including those refused at intake
-	bytes    int64         // estimated bytes the queued events point to (strings, maps)
-	storage  int64         // bytes of the queue's two buffers (items and the one the batcher drains), by capacity
-	room     chan struct{} // blocking mode: closed when the batcher took events; nil when nobody waits
-	_        [64]byte
-}
-
-// item is one queued event; exactly one of a and b is meaningful, as kind says.
-type item struct {
-	kind dedupe.Kind
-	refs int64 // estimated bytes the event points to, counted at intake
-	a    core.AssignmentEvent
-	b    core.BanditEvent
-}
-
 // New starts a pipeline that delivers to sink. A nil sink discards every event (counted delivered).
 func New(sink Sink, opts ...Option) *Processor {
 	if sink == nil {
@@ -104,6 +82,7 @@ func New(sink Sink, opts ...Option) *Processor {
 		ids:           newIDSource(),
 		wake:          make(chan struct{}, 1),
 		flushes:       make(chan chan uint64),
+		spare:         make(chan storage, cfg.concurrency+2+min(cfg.queueSize/cfg.batchSize, 64)),
 		stop:          make(chan struct{}),
 		outstanding:   make(map[uint64]*batch),
 		settled:       make(chan struct{}),
@@ -143,17 +122,17 @@ func (p *Processor) LogBanditAction(e core.BanditEvent) { p.TryLogBanditAction(e
 // dedupe.AssignmentAcceptor, so a dedupe wrapper in front of the processor leaves a refused key unmarked.
 func (p *Processor) TryLogAssignment(e core.AssignmentEvent) bool {
 	if p.cache == nil {
-		return p.offer(&e, nil)
+		return offer(p, &p.q.assigns, &e, assignmentRefs(&e))
 	}
-	return p.cache.AdmitAssignment(&e, func() bool { return p.offer(&e, nil) }) != dedupe.Refused
+	return p.cache.AdmitAssignment(&e, func() bool { return offer(p, &p.q.assigns, &e, assignmentRefs(&e)) }) != dedupe.Refused
 }
 
 // TryLogBanditAction is TryLogAssignment for bandit events.
 func (p *Processor) TryLogBanditAction(e core.BanditEvent) bool {
 	if p.cache == nil {
-		return p.offer(nil, &e)
+		return offer(p, &p.q.bandits, &e, banditRefs(&e))
 	}
-	return p.cache.AdmitBandit(&e, func() bool { return p.offer(nil, &e) }) != dedupe.Refused
+	return p.cache.AdmitBandit(&e, func() bool { return offer(p, &p.q.bandits, &e, banditRefs(&e)) }) != dedupe.Refused
 }
 
 // SuppressAssignment implements core.AssignmentFilter: with dedupe on, true for an exposure already logged
@@ -167,86 +146,11 @@ func (p *Processor) SuppressBanditAction(flag, subject, bandit, action string) b
 	return p.cache != nil && p.cache.Suppress(dedupe.KindBandit, flag, subject, bandit, action)
 }
 
-// offer is the whole hot path after dedupe: one lock, a few comparisons and one copy of the event into the
-// queue. Exactly one of a and b is set. A false result was counted as a drop.
-func (p *Processor) offer(a *core.AssignmentEvent, b *core.BanditEvent) bool {
-	var refs int64
-	if a != nil {
-		refs = assignmentRefs(a)
-	} else {
-		refs = banditRefs(b)
-	}
-	q := &p.q
-	q.mu.Lock()
-	q.accepted++
-	if q.closed {
-		return p.refuseLocked(idxClosed)
-	}
-	n := len(q.items)
-	if n >= p.cfg.queueSize {
-		if !p.cfg.blocking {
-			return p.refuseLocked(idxQueueFull)
-		}
-		if !p.waitForRoom() {
-			return p.refuseLocked(idxClosed)
-		}
-		n = len(q.items)
-	}
-	grow := n == cap(q.items)
-	shed := false
-	if !p.cfg.blocking {
-		need := q.bytes + q.storage + refs + p.mem.Load()
-		if grow {
-			need += int64(growCap(n, p.cfg.queueSize)-n) * itemSize
-		}
-		if need > p.cfg.memoryLimit {
-			// At the cap the oldest waiting batches go first (the batcher drops them); the event is refused
-			// only when dropping every waiting batch would not make room for it.
-			if need-p.waiting.Load() > p.cfg.memoryLimit {
-				return p.refuseLocked(idxMemoryLimit)
-			}
-			shed = true
-		}
-	}
-	if grow {
-		p.growQueue(n)
-	}
-	q.items = q.items[:n+1]
-	it := &q.items[n]
-	it.refs = refs
-	if a != nil {
-		it.kind, it.a = dedupe.KindAssignment, *a
-	} else {
-		it.kind, it.b = dedupe.KindBandit, *b
-	}
-	q.bytes += refs
-	q.mu.Unlock()
-	// Wake the batcher when the queue stops being empty (it drains everything it finds), when a batch's
-	// worth is waiting, or when memory must be shed; never otherwise.
-	if n == 0 || n+1 == p.cfg.batchSize || shed {
-		p.nudge()
-	}
-	return true
-}
-
-// growCap is the next capacity of the queue's buffer: doubling, from 16, up to the queue size.
-func growCap(n, limit int) int { return min(max(2*n, 16), limit) }
-
-// growQueue enlarges the queue's buffer (rarely: only until it reached the largest burst seen). q.mu is held.
-func (p *Processor) growQueue(n int) {
-	q := &p.q
-	c := growCap(n, p.cfg.queueSize)
-	items := make([]item, n, c)
-	copy(items, q.items)
-	q.storage += int64(c-cap(q.items)) * itemSize
-	q.items = items
-}
-
 // waitForRoom waits, in blocking mode, until the queue has room or Close began; q.mu is held on entry and
 // on return. It reports whether there is room.
 func (p *Processor) waitForRoom() bool {
 	q := &p.q
-	for len(q.items) >= p.cfg.queueSize && !q.closed {
+	for q.depth() >= p.cfg.queueSize && !q.closed {
 		if q.room == nil {
 			q.room = make(chan struct{})
 		}
@@ -277,18 +181,13 @@ func (p *Processor) nudge() {
 	}
 }
 
-// take hands the batcher everything queued, and gives the queue the buffer the batcher emptied last (its
-// length still says how many events it carried).
-func (p *Processor) take(done []item) []item {
+// take hands the batcher everything queued, and gives the queue the buffers the batcher emptied last.
+func (p *Processor) take(doneA []queued[core.AssignmentEvent], doneB []queued[core.BanditEvent]) (
+	[]queued[core.AssignmentEvent], []queued[core.BanditEvent]) {
 	q := &p.q
 	q.mu.Lock()
-	items := q.items
-	if cap(done) > 64 && len(done) < cap(done)/4 {
-		// A burst left this buffer far larger than what drains carry now: let it go rather than pin it.
-		q.storage -= int64(cap(done)) * itemSize
-		done = nil
-	}
-	q.items = done[:0]
+	a := swap(q, &q.assigns, doneA)
+	b := swap(q, &q.bandits, doneB)
 	p.mem.Add(q.bytes) // the events' bytes are now the batcher's
 	q.bytes = 0
 	if q.room != nil {
@@ -296,7 +195,7 @@ func (p *Processor) take(done []item) []item {
 		q.room = nil
 	}
 	q.mu.Unlock()
-	return items
+	return a, b
 }
 
 // Stats returns a snapshot of the processor's counters. See [Stats] for the accounting identity.
@@ -319,7 +218,7 @@ func (p *Processor) Stats() Stats {
 	held := p.mem.Load()
 	p.q.mu.Lock()
 	s.Accepted = p.q.accepted
-	s.QueueDepth = len(p.q.items)
+	s.QueueDepth = p.q.depth()
 	held += p.q.bytes + p.q.storage
 	p.q.mu.Unlock()
 	s.Pending = s.Accepted - settled
