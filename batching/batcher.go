@@ -29,8 +29,7 @@ type batch struct {
 	lossy     bool // some event was dropped (hooks may hold them): the storage is never reused
 }
 
-// storage holds a batch's events. Event.Assignment and Event.Bandit point into assigns and bandits, whose
-// capacity is fixed when they are made, so appending never moves them.
+// storage holds a batch's events. Event.Assignment and Event.Bandit point into assigns and bandits.
 type storage struct {
 	events  []Event
 	assigns []core.AssignmentEvent
@@ -49,8 +48,8 @@ func (s *storage) clear() {
 	s.events, s.assigns, s.bandits = s.events[:0], s.assigns[:0], s.bandits[:0]
 }
 
-// builder is the batch being built; only the batcher touches it. Its storage (batch-size capacity, counted
-// in Processor.mem) comes from the spare pool or is made on first use.
+// builder is the batch being built; only the batcher touches it. Its storage (counted in Processor.mem)
+// comes from the spare pool or grows with the batch.
 type builder struct {
 	st    storage
 	bytes int   // for the byte limit: payload lengths, or estimates without an Encoder
@@ -188,34 +187,62 @@ func (p *Processor) runBatcher() {
 }
 
 // build appends ev to st, copying the event it points to into st's own arrays, and returns by how many
-// bytes st's storage grew.
+// bytes st's storage grew. The arrays grow by doubling up to the batch size, so a quiet processor's open
+// batch is small; when one moves, the events are pointed at the new array.
 func (p *Processor) build(st *storage, ev Event) int64 {
 	var grown int64
 	if st.events == nil {
 		select {
 		case *st = <-p.spare: // counted while it waited in the pool
 		default:
-			st.events = make([]Event, 0, p.cfg.batchSize)
-			grown += int64(p.cfg.batchSize) * eventSize
 		}
 	}
-	if ev.Bandit != nil {
-		if st.bandits == nil {
-			st.bandits = make([]core.BanditEvent, 0, p.cfg.batchSize)
-			grown += int64(p.cfg.batchSize) * banditSize
+	st.events, grown = grow(st.events, p.cfg.batchSize, eventSize)
+	if ev.Kind == dedupe.KindBandit {
+		var g int64
+		if st.bandits, g = grow(st.bandits, p.cfg.batchSize, banditSize); g > 0 {
+			grown += g
+			st.repoint()
 		}
 		st.bandits = append(st.bandits, *ev.Bandit)
 		ev.Bandit = &st.bandits[len(st.bandits)-1]
 	} else {
-		if st.assigns == nil {
-			st.assigns = make([]core.AssignmentEvent, 0, p.cfg.batchSize)
-			grown += int64(p.cfg.batchSize) * assignSize
+		var g int64
+		if st.assigns, g = grow(st.assigns, p.cfg.batchSize, assignSize); g > 0 {
+			grown += g
+			st.repoint()
 		}
 		st.assigns = append(st.assigns, *ev.Assignment)
 		ev.Assignment = &st.assigns[len(st.assigns)-1]
 	}
 	st.events = append(st.events, ev)
 	return grown
+}
+
+// grow makes room for one more element (doubling from 16, at most limit) and returns the bytes added.
+func grow[T any](s []T, limit int, size int64) ([]T, int64) {
+	if len(s) < cap(s) {
+		return s, 0
+	}
+	c := growCap(len(s), limit)
+	bigger := make([]T, len(s), c)
+	copy(bigger, s)
+	return bigger, int64(c-cap(s)) * size
+}
+
+// repoint points every event at its copy in st's arrays (after one of them moved).
+func (st *storage) repoint() {
+	ai, bi := 0, 0
+	for i := range st.events {
+		ev := &st.events[i]
+		if ev.Kind == dedupe.KindBandit {
+			ev.Bandit = &st.bandits[bi]
+			bi++
+		} else {
+			ev.Assignment = &st.assigns[ai]
+			ai++
+		}
+	}
 }
 
 // seal queues the builder's events for export as one batch. A batch at least half full takes the builder's
@@ -237,17 +264,8 @@ func (p *Processor) seal(bd *builder) {
 			b.store.bandits = make([]core.BanditEvent, nb)
 			copy(b.store.bandits, st.bandits)
 		}
-		ai, bi := 0, 0
-		for i, ev := range st.events {
-			if ev.Bandit != nil {
-				ev.Bandit = &b.store.bandits[bi]
-				bi++
-			} else {
-				ev.Assignment = &b.store.assigns[ai]
-				ai++
-			}
-			b.store.events[i] = ev
-		}
+		copy(b.store.events, st.events)
+		b.store.repoint()
 		st.clear()
 		p.mem.Add(batchOverhead + b.store.bytes())
 	}

@@ -166,6 +166,7 @@ func (p *Processor) waitForRoom() bool {
 // refuseLocked counts an intake drop and releases q.mu. The batcher reports it to hooks and logs: a logging
 // goroutine never runs them.
 func (p *Processor) refuseLocked(r reasonIndex) bool {
+	p.q.accepted++
 	p.ctr.dropped[r].Add(1)
 	p.ctr.intake[r].Add(1)
 	p.q.mu.Unlock()

@@ -20,7 +20,7 @@ type queue struct {
 	assigns  lane[core.AssignmentEvent]
 	bandits  lane[core.BanditEvent]
 	closed   bool
-	accepted uint64        // events offered after dedupe, including those refused at intake
+	accepted uint64        // events offered after dedupe, counted when queued or refused (never while waiting)
 	bytes    int64         // estimated bytes the queued events point to (strings, maps)
 	storage  int64         // bytes of the lanes' buffers (queued and being drained), by capacity
 	room     chan struct{} // blocking mode: closed when the batcher took events; nil when nobody waits
@@ -44,7 +44,6 @@ func (q *queue) depth() int { return len(q.assigns.items) + len(q.bandits.items)
 func offer[E any](p *Processor, l *lane[E], e *E, refs int64) bool {
 	q := &p.q
 	q.mu.Lock()
-	q.accepted++
 	if q.closed {
 		return p.refuseLocked(idxClosed)
 	}
@@ -82,6 +81,7 @@ func offer[E any](p *Processor, l *lane[E], e *E, refs int64) bool {
 	it := &l.items[n]
 	it.refs, it.e = refs, *e
 	q.bytes += refs
+	q.accepted++
 	depth := q.depth()
 	q.mu.Unlock()
 	// Wake the batcher when the queue stops being empty (it drains everything it finds), when a batch's
