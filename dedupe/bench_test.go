@@ -47,3 +47,16 @@ func BenchmarkDedupeHitParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDedupeHitParallelHotKey has every goroutine suppress the same exposure: the worst case for any
+// counter or line the hits share.
+func BenchmarkDedupeHitParallelHotKey(b *testing.B) {
+	c := New(Options{})
+	c.Admit(KindAssignment, "flag", "subject", "alloc", "variant", accept)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c.Admit(KindAssignment, "flag", "subject", "alloc", "variant", accept)
+		}
+	})
+}
