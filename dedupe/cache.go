@@ -77,10 +77,11 @@ type Stats struct {
 // Cache is a bounded, sharded, concurrency-safe exposure cache. Create it with [New]; the zero value is not
 // usable. All methods may be called from many goroutines.
 //
-// Each shard is a lock plus a set-associative table: a key hashes to one bucket of up to [bucketWays]
+// Each shard is a lock plus a set-associative table: a key hashes to one bucket of up to seven
 // entries, and a full bucket evicts one of its own entries with CLOCK (second chance). Entries are
-// fingerprints, not the events' strings: an entry costs a fixed ~18 bytes and keeps no event alive. A hit is
-// decided without the lock, from one atomic word; misses and changes take the shard lock.
+// fingerprints, not the events' strings: a bucket is 128 bytes, about 18.3 bytes per entry (8 more with a
+// TTL), and keeps no event alive. A hit is decided without the lock, from one atomic word; misses, changes
+// and forgets take the shard lock.
 type Cache struct {
 	seed     maphash.Seed
 	shift    uint // 64 - log2(len(shards))
