@@ -1,6 +1,7 @@
 package dedupe
 
 import (
+	"fmt"
 	"hash/maphash"
 	"math/bits"
 	"sync"
@@ -10,14 +11,25 @@ import (
 	"github.com/eppokit/eppokit/core"
 )
 
-// Kind separates the assignment and bandit key spaces inside one [Cache].
+// Kind tells an assignment from a bandit event; the two are separate key spaces inside one [Cache].
 type Kind uint8
 
-// Key spaces.
+// Event kinds.
 const (
 	KindAssignment Kind = iota + 1
 	KindBandit
 )
+
+// String returns "assignment" or "bandit".
+func (k Kind) String() string {
+	switch k {
+	case KindAssignment:
+		return "assignment"
+	case KindBandit:
+		return "bandit"
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
 
 // Decision is the outcome of [Cache.Admit].
 type Decision uint8
