@@ -353,37 +353,40 @@ func (c *Cache) AdmitBandit(e *core.BanditEvent, offer func() bool) Decision {
 
 // Seen reports whether the exposure is currently marked (and not expired) without changing anything.
 func (c *Cache) Seen(kind Kind, flag, subject, v1, v2 string) bool {
-	key := c.keyHash(kind, flag, subject)
-	fp := c.fingerprint(key, v1, v2)
-	l := c.locate(key)
-	l.s.mu.Lock()
+	l, w := c.lockExposure(kind, flag, subject, v1, v2)
 	defer l.s.mu.Unlock()
-	for w := range int(l.b.ways) {
-		if l.b.fps[w].Load() == fp {
-			return c.ttl == 0 || c.now().UnixNano()-l.loggedAt(w) < c.ttl
-		}
-	}
-	return false
+	return w >= 0 && (c.ttl == 0 || c.now().UnixNano()-l.loggedAt(w) < c.ttl)
 }
 
 // Forget removes the entry of the key (kind, flag, subject) if it still holds the value (v1, v2), and
 // reports whether it removed one. A caller that accepted an event (Admit returned LoggedNew or
 // LoggedChanged) and later dropped it calls Forget, so the next identical exposure is logged again. An entry
-// that meanwhile moved to another value is left alone: the newer decision stands.
+// that meanwhile moved to another value is left alone: the newer decision stands. An expired entry holding
+// the value is removed too.
 func (c *Cache) Forget(kind Kind, flag, subject, v1, v2 string) bool {
+	l, w := c.lockExposure(kind, flag, subject, v1, v2)
+	defer l.s.mu.Unlock()
+	if w < 0 {
+		return false
+	}
+	l.clear(w)
+	l.s.forgotten++
+	return true
+}
+
+// lockExposure locks the exposure's shard and returns its slot and the way holding exactly this exposure,
+// or -1. The caller unlocks.
+func (c *Cache) lockExposure(kind Kind, flag, subject, v1, v2 string) (slot, int) {
 	key := c.keyHash(kind, flag, subject)
 	fp := c.fingerprint(key, v1, v2)
 	l := c.locate(key)
 	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
 	for w := range int(l.b.ways) {
 		if l.b.fps[w].Load() == fp {
-			l.clear(w)
-			l.s.forgotten++
-			return true
+			return l, w
 		}
 	}
-	return false
+	return l, -1
 }
 
 // ForgetAssignment is [Cache.Forget] for an assignment event.

@@ -3,7 +3,6 @@ package dedupe
 import (
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -146,42 +145,8 @@ func TestMapCacheAgrees(t *testing.T) {
 	}
 }
 
-func BenchmarkMapCacheHit(b *testing.B) {
-	c := newMapCache(Options{})
-	c.Admit(KindAssignment, "flag", "subject", "alloc", "variant", accept)
-	b.ReportAllocs()
-	for b.Loop() {
-		c.Admit(KindAssignment, "flag", "subject", "alloc", "variant", accept)
-	}
-}
-
-func BenchmarkMapCacheMiss(b *testing.B) {
-	const n = 2 * DefaultCapacity
-	subjects := make([]string, n)
-	for i := range subjects {
-		subjects[i] = fmt.Sprint("subject-", i)
-	}
-	c := newMapCache(Options{})
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		c.Admit(KindAssignment, "flag", subjects[i%n], "alloc", "variant", accept)
-	}
-}
-
+func BenchmarkMapCacheHit(b *testing.B)  { benchHit(b, newMapCache(Options{}).Admit) }
+func BenchmarkMapCacheMiss(b *testing.B) { benchMiss(b, newMapCache(Options{}).Admit) }
 func BenchmarkMapCacheHitParallel(b *testing.B) {
-	c := newMapCache(Options{})
-	subjects := make([]string, 64)
-	for i := range subjects {
-		subjects[i] = fmt.Sprint("subject-", i)
-		c.Admit(KindAssignment, "flag", subjects[i], "alloc", "variant", accept)
-	}
-	var next atomic.Uint64
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		i := next.Add(1)
-		for pb.Next() {
-			c.Admit(KindAssignment, "flag", subjects[i&63], "alloc", "variant", accept)
-			i++
-		}
-	})
+	benchHitParallel(b, newMapCache(Options{}).Admit)
 }
