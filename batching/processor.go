@@ -239,6 +239,9 @@ func (p *Processor) Stats() Stats {
 	return s
 }
 
+// Name returns the name given with [WithName].
+func (p *Processor) Name() string { return p.cfg.name }
+
 // memoryInUse is what [WithMemoryLimit] bounds: the queue's buffers and events, and everything the batcher
 // and exporters hold.
 func (p *Processor) memoryInUse() int64 {

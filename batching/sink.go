@@ -10,8 +10,11 @@ import (
 	"github.com/eppokit/eppokit/dedupe"
 )
 
-// Event kinds, as [Event.Kind] carries them: dedupe's key spaces, re-exported so that a sink can switch on
-// an event's kind without importing dedupe.
+// Kind is dedupe.Kind: the pipeline and the dedupe cache share one kind type. The alias and the constants
+// below let a sink name an event's kind without importing dedupe.
+type Kind = dedupe.Kind
+
+// Event kinds, as [Event.Kind] carries them.
 const (
 	KindAssignment = dedupe.KindAssignment
 	KindBandit     = dedupe.KindBandit
@@ -22,7 +25,7 @@ type Event struct {
 	// ID is unique per event and stable across retries: sinks that can dedupe (Segment's messageId, a Kafka
 	// header, a CSV column) should send it.
 	ID         string
-	Kind       dedupe.Kind
+	Kind       Kind
 	Assignment *core.AssignmentEvent
 	Bandit     *core.BanditEvent
 	// Payload is what the sink's [Encoder] produced for this event, computed once on a pipeline goroutine and
