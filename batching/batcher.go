@@ -52,6 +52,7 @@ func (s *storage) clear() {
 // comes from the spare pool or grows with the batch.
 type builder struct {
 	st    storage
+	hint  int   // events left in the current drain: new storage is sized for them, up to the batch size
 	bytes int   // for the byte limit: payload lengths, or estimates without an Encoder
 	held  int64 // bytes the events point to (strings, maps, IDs, payloads), counted in Processor.mem
 }
@@ -116,7 +117,7 @@ func (p *Processor) runBatcher() {
 			lingerC = linger.C
 		}
 		held := refs + int64(cap(ev.Payload)+len(ev.ID))
-		p.mem.Add(held + p.build(&bd.st, ev))
+		p.mem.Add(held + p.build(&bd.st, ev, bd.hint))
 		bd.bytes += size
 		bd.held += held
 		if len(bd.st.events) >= p.cfg.batchSize || bd.bytes >= p.cfg.batchBytes {
@@ -126,12 +127,15 @@ func (p *Processor) runBatcher() {
 	drain := func() {
 		bufA, bufB = p.take(bufA, bufB)
 		// The batch copies each event; clearing the slot drops the queue's references to its strings and maps.
+		bd.hint = len(bufA) + len(bufB)
 		for i := range bufA {
 			add(&bufA[i].e, nil, bufA[i].refs)
+			bd.hint--
 			bufA[i] = queued[core.AssignmentEvent]{}
 		}
 		for i := range bufB {
 			add(nil, &bufB[i].e, bufB[i].refs)
+			bd.hint--
 			bufB[i] = queued[core.BanditEvent]{}
 		}
 	}
@@ -189,7 +193,7 @@ func (p *Processor) runBatcher() {
 // build appends ev to st, copying the event it points to into st's own arrays, and returns by how many
 // bytes st's storage grew. The arrays grow by doubling up to the batch size, so a quiet processor's open
 // batch is small; when one moves, the events are pointed at the new array.
-func (p *Processor) build(st *storage, ev Event) int64 {
+func (p *Processor) build(st *storage, ev Event, hint int) int64 {
 	var grown int64
 	if st.events == nil {
 		select {
@@ -197,10 +201,10 @@ func (p *Processor) build(st *storage, ev Event) int64 {
 		default:
 		}
 	}
-	st.events, grown = grow(st.events, p.cfg.batchSize, eventSize)
+	st.events, grown = grow(st.events, hint, p.cfg.batchSize, eventSize)
 	if ev.Kind == dedupe.KindBandit {
 		var g int64
-		if st.bandits, g = grow(st.bandits, p.cfg.batchSize, banditSize); g > 0 {
+		if st.bandits, g = grow(st.bandits, hint, p.cfg.batchSize, banditSize); g > 0 {
 			grown += g
 			st.repoint()
 		}
@@ -208,7 +212,7 @@ func (p *Processor) build(st *storage, ev Event) int64 {
 		ev.Bandit = &st.bandits[len(st.bandits)-1]
 	} else {
 		var g int64
-		if st.assigns, g = grow(st.assigns, p.cfg.batchSize, assignSize); g > 0 {
+		if st.assigns, g = grow(st.assigns, hint, p.cfg.batchSize, assignSize); g > 0 {
 			grown += g
 			st.repoint()
 		}
@@ -219,12 +223,16 @@ func (p *Processor) build(st *storage, ev Event) int64 {
 	return grown
 }
 
-// grow makes room for one more element (doubling from 16, at most limit) and returns the bytes added.
-func grow[T any](s []T, limit int, size int64) ([]T, int64) {
+// grow makes room for one more element and returns the bytes added: doubling, from room for the hint
+// (at least 16), at most limit.
+func grow[T any](s []T, hint, limit int, size int64) ([]T, int64) {
 	if len(s) < cap(s) {
 		return s, 0
 	}
 	c := growCap(len(s), limit)
+	if cap(s) == 0 {
+		c = min(max(hint, 16), limit)
+	}
 	bigger := make([]T, len(s), c)
 	copy(bigger, s)
 	return bigger, int64(c-cap(s)) * size
