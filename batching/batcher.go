@@ -327,7 +327,7 @@ func (p *Processor) encodeOrDrop(ev *Event) ([]byte, bool) {
 		p.ctr.dropped[reason].Add(1)
 		p.ctr.setLastError(reason, err)
 		p.forget(ev)
-		p.logs.warn(string(reasons[reason]), "exposure event dropped", 1, "reason", string(reasons[reason]), "error", err.Error())
+		p.logDrop(reason, 1, err)
 		p.hooks.drop(Drop{Reason: reasons[reason], Count: 1, Events: []Event{copyEvent(ev)}, Err: err})
 		return nil, false
 	}
@@ -406,7 +406,7 @@ func (p *Processor) reportIntakeDrops(last *[numReasons]uint64) {
 		if delta == 0 {
 			continue
 		}
-		p.logs.warn(string(reasons[r]), "exposure events dropped at intake", int(delta), "reason", string(reasons[r]))
+		p.logDrop(r, int(delta), nil, "at", "intake")
 		p.hooks.drop(Drop{Reason: reasons[r], Count: int(delta)})
 	}
 }

@@ -1,19 +1,49 @@
 // Package batching is the asynchronous exposure pipeline shared by every adapter.
 //
 // [New] wraps a [Sink] in a [Processor]: the goroutine that asked for an assignment only runs the optional
-// dedupe decision and a non-blocking offer to a bounded queue (no I/O, no encoding, no allocation). One
-// batcher goroutine drains the queue, encodes events with the sink's [Encoder], and seals batches by count,
-// bytes and linger time; a fixed number of exporter goroutines deliver them with retries (exponential backoff
-// with jitter from github.com/cenkalti/backoff/v4, one backoff per batch, bounded by a retry count and a
-// maximum elapsed time, honouring [RetryAfterError], stopped by Close's deadline). Errors marked [Permanent]
-// drop their events as rejected; a [*PartialError] retries only the events that can still succeed.
+// dedupe decision and one copy of the event into a bounded queue (no I/O, no encoding, and no allocation
+// once the queue's buffer has grown to the busiest burst it has seen). One batcher goroutine takes the
+// queue, encodes events with the sink's [Encoder], and seals batches by count, bytes and linger time; a
+// fixed number of exporter goroutines deliver them with retries (exponential backoff with jitter from
+// github.com/cenkalti/backoff/v4, one backoff per batch, bounded by a retry count and a maximum elapsed
+// time, honouring [RetryAfterError], stopped by Close's deadline). Errors marked [Permanent] drop their
+// events as rejected; a [*PartialError] retries only the events that can still succeed.
 //
-// Memory is bounded end to end: the queue by its size, and the estimated bytes of queued, pending and
-// in-flight events by [WithMemoryLimit]. When the cap is reached the oldest waiting batch is dropped
-// (reason memory_limit); when only in-flight batches remain, new events are refused at intake.
+// An idle processor does no work: the batcher sleeps until a sender finds the queue empty and wakes it, or
+// until the linger time of an open batch ends. There is no polling.
+//
+// # Accounting
 //
 // Every event ends delivered or counted as dropped with a [DropReason], and [Processor.Stats] always
 // satisfies Accepted = Delivered + sum(Dropped) + Pending; Pending is zero once Close returned.
+// [Processor.Close] returns nil only when every event the processor ever accepted was delivered; otherwise
+// an [*UndeliveredError] with the counts by reason over its whole life. The first permanent rejection is
+// logged at ERROR through log/slog with the sink's reason; every log line is rate-limited and carries counts.
+//
+// # Memory
+//
+// [WithMemoryLimit] bounds the bytes the processor keeps on the heap: the queue's buffers by capacity,
+// every sealed batch by the storage it holds (a batch sealed short of half the batch size gets storage of
+// its exact size), retry copies, and what the events point to (strings, attribute maps, IDs, encoded
+// payloads; map sizes are estimated from their entries). [Stats.MemoryBytes] reports that count. At the cap
+// the oldest batches waiting for export are dropped (reason memory_limit) to make room; a new event is
+// refused with the same reason only when dropping every waiting batch would not make room. Between an
+// event's arrival and that drop, the count can pass the cap by the waiting batches' bytes.
+//
+// # Dedupe
+//
+// With [WithDedupe] a [dedupe.Cache] sits in front of the queue; the Processor (and a [Fanout] over
+// processors) implements core.AssignmentFilter and core.BanditFilter, so the client builds no event for a
+// repeat exposure. A key is marked only when its event was accepted into the queue, and when an accepted
+// event is dropped later, for any reason, its exposure is removed from the cache if the cache still holds
+// that value for it: the next identical exposure is logged again.
+//
+// # Hooks
+//
+// [WithDropHook] and [WithErrorHook] run on a goroutine of their own, one call at a time, never on a
+// logging goroutine, the batcher, an exporter or Close. Keep them fast: when they fall behind by more than
+// 1,024 calls, drops are summed per reason and export errors only logged. Close waits for queued hook calls
+// until its deadline; the rest finish after it returns.
 //
 // # Delivery guarantee
 //
@@ -26,4 +56,15 @@
 //
 // For several sinks at once use [NewFanout]: each sink keeps its own queue, goroutines and counters, so a
 // dead endpoint cannot slow the others.
+//
+// # Why a mutex and a slice
+//
+// The intake is a mutex and a slice per event kind, which the batcher takes whole. It replaced a lock-free
+// ring (a bounded MPMC queue with per-slot sequence numbers) after the two were measured against each other
+// on a shared 2-core machine, five interleaved runs: BenchmarkLogAssignment median (min) 756 (464) ns/op
+// with the ring and 1100 (605) with the mutex, BenchmarkLogAssignmentParallel 844 (654) and 2096 (1267),
+// BenchmarkIntake 1.28 and 1.32 M events/s; over 2,000,000 calls the process used 1.04-1.22 s of CPU with
+// the ring and 0.94-1.27 s with the mutex (Parallel 0.97-1.15 s and 0.94-1.19 s). The machine was busy
+// (BenchmarkMD5Baseline at 436 ns instead of 116), the ranges overlap, and the ring did not win by more than
+// that noise; the mutex also lets Close see every accepted event by construction.
 package batching

@@ -175,14 +175,10 @@ func retryAfter(err error) time.Duration {
 }
 
 // report records a failed attempt: last error, the rate-limited log and the error hook. A permanent
-// rejection is logged at ERROR (a wrong key or a schema the peer refuses needs a person); the first one
-// goes out at once, later ones are rate-limited like every other line.
+// rejection is logged by settle, at ERROR.
 func (p *Processor) report(b *batch, attempt, n int, err error, retrying bool) {
 	p.ctr.setLastError(-1, err)
-	if !retrying && IsPermanent(err) {
-		p.logs.error("rejected", "exposure events rejected by the sink", n, "batch", b.id, "attempt", attempt,
-			"error", err.Error())
-	} else {
+	if !IsPermanent(err) {
 		p.logs.warn("export", "exposure export failed", 1, "batch", b.id, "attempt", attempt, "events", n,
 			"retrying", retrying, "error", err.Error())
 	}
@@ -225,7 +221,7 @@ func (p *Processor) settle(b *batch, events []Event, reason reasonIndex, err err
 			for i := range events {
 				p.forget(&events[i])
 			}
-			p.logs.warn(string(reasons[reason]), "exposure events dropped", len(events), "reason", string(reasons[reason]), "batch", b.id)
+			p.logDrop(reason, len(events), err, "batch", b.id)
 			p.hooks.drop(Drop{Reason: reasons[reason], Count: len(events), BatchID: b.id, Events: events, Err: err})
 		}
 	}
@@ -237,6 +233,20 @@ func (p *Processor) settle(b *batch, events []Event, reason reasonIndex, err err
 		p.settled = make(chan struct{})
 		p.mu.Unlock()
 	}
+}
+
+// logDrop writes the rate-limited line for a drop. Rejections are at ERROR: a wrong key or a payload the
+// peer refuses needs a person, and retrying will not help. The first line of each reason goes out at once.
+func (p *Processor) logDrop(reason reasonIndex, n int, err error, attrs ...any) {
+	attrs = append(attrs, "reason", string(reasons[reason]))
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+	}
+	if reason == idxRejected {
+		p.logs.error(string(reasons[reason]), "exposure events rejected by the sink", n, attrs...)
+		return
+	}
+	p.logs.warn(string(reasons[reason]), "exposure events dropped", n, attrs...)
 }
 
 // forget removes a dropped event's exposure from the dedupe cache, if the cache still holds that value for

@@ -51,7 +51,8 @@ type Batch struct {
 //
 // Export returns nil when every event was delivered. Otherwise it returns an error the pipeline classifies:
 // wrap permanent failures with [Permanent], report a server's requested wait with [RetryAfter], and report
-// per-event failures with [*PartialError]. Any other error is treated as transient and retried.
+// per-event failures with [*PartialError]. Any other error (backoff.PermanentError included: [Permanent]
+// is the one way to say "do not retry") is treated as transient and retried.
 type Sink interface {
 	Export(ctx context.Context, b Batch) error
 	// Close releases the sink's resources after the last Export. It must return when ctx ends.
