@@ -300,6 +300,12 @@ func (p *Processor) recycle(b *batch) {
 	}
 	st := b.store
 	st.clear()
+	// Under p.mu, so that dropSpares at Close cannot miss storage added concurrently.
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closeStarted.Load() {
+		return // no batch will be built after Close
+	}
 	select {
 	case p.spare <- st:
 		p.mem.Add(st.bytes())
@@ -307,8 +313,10 @@ func (p *Processor) recycle(b *batch) {
 	}
 }
 
-// dropSpares releases the pool of reusable storage once no exporter can add to it.
+// dropSpares releases the pool of reusable storage (Close, or memory pressure).
 func (p *Processor) dropSpares() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for {
 		select {
 		case st := <-p.spare:

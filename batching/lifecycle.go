@@ -153,10 +153,7 @@ func (p *Processor) Close(ctx context.Context) error {
 	select {
 	case <-p.closeDone:
 	case <-ctx.Done():
-		p.hurryOnce.Do(func() {
-			p.hurryErr = ctx.Err()
-			close(p.hurry)
-		})
+		p.hurryUp(ctx.Err()) // only the first cause counts
 		<-p.closeDone
 	}
 	return p.closeErr
@@ -180,13 +177,7 @@ func (p *Processor) shutdown(ctx context.Context) error {
 	deadline, _ := ctx.Deadline()
 	waitCtx, cancelWait := context.WithDeadline(ctx, deadline.Add(-min(time.Until(deadline)/10, closeReserve)))
 	defer cancelWait()
-	go func() {
-		select {
-		case <-p.hurry:
-			cancelWait()
-		case <-waitCtx.Done():
-		}
-	}()
+	defer context.AfterFunc(p.hurry, cancelWait)()
 
 	// Intake closes under the queue's lock, so every event accepted before this is in the queue, and the
 	// batcher's last drain takes it.
@@ -209,8 +200,8 @@ func (p *Processor) shutdown(ctx context.Context) error {
 	hurried := false
 	if waitErr != nil {
 		select {
-		case <-p.hurry:
-			hurried, waitErr = true, p.hurryErr
+		case <-p.hurry.Done():
+			hurried, waitErr = true, context.Cause(p.hurry)
 		default:
 			waitErr = ctx.Err()
 			if waitErr == nil { // only the reserve started: report the caller's deadline, which is what it hit
@@ -228,12 +219,14 @@ func (p *Processor) shutdown(ctx context.Context) error {
 		sinkCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), closeGrace)
 		defer cancel()
 	}
+	// A Close caller whose context ends now still gets the result within the grace.
+	defer context.AfterFunc(p.hurry, func() { time.AfterFunc(closeGrace, cancelSink) })()
 	// Exporters stuck in a sink that ignores its context are not waited for past the deadline.
 	select {
 	case <-p.exportersDone:
-		p.dropSpares()
 	case <-sinkCtx.Done():
 	}
+	p.dropSpares() // recycle adds nothing once Close started
 	var errs []error
 	if f, ok := p.sink.(Flusher); ok && waitErr == nil {
 		if err := within(sinkCtx, f.Flush); err != nil {

@@ -54,9 +54,8 @@ type Processor struct {
 	logs  rateLog
 
 	closeStarted atomic.Bool
-	hurry        chan struct{} // closed when any Close caller's context ends: give up now
-	hurryOnce    sync.Once
-	hurryErr     error // the context error of the caller that hurried
+	hurry        context.Context // cancelled when a waiting Close caller's context ends: give up now
+	hurryUp      context.CancelCauseFunc
 	closeDone    chan struct{}
 	closeErr     error
 }
@@ -88,7 +87,6 @@ func New(sink Sink, opts ...Option) *Processor {
 		settled:       make(chan struct{}),
 		batcherDone:   make(chan struct{}),
 		exportersDone: make(chan struct{}),
-		hurry:         make(chan struct{}),
 		closeDone:     make(chan struct{}),
 	}
 	p.logs.init(cfg.logger.With("sink", cfg.name), cfg.logInterval)
@@ -102,6 +100,7 @@ func New(sink Sink, opts ...Option) *Processor {
 		p.cache = dedupe.New(*cfg.dedupe)
 	}
 	p.abortCtx, p.abort = context.WithCancel(context.Background())
+	p.hurry, p.hurryUp = context.WithCancelCause(context.Background())
 	go p.runBatcher()
 	p.exportersLeft.Store(int32(cfg.concurrency))
 	for range cfg.concurrency {
