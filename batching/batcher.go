@@ -202,25 +202,25 @@ func (p *Processor) build(st *storage, ev Event, hint int) int64 {
 		}
 	}
 	st.events, grown = grow(st.events, hint, p.cfg.batchSize, eventSize)
+	var g int64
 	if ev.Kind == dedupe.KindBandit {
-		var g int64
-		if st.bandits, g = grow(st.bandits, hint, p.cfg.batchSize, banditSize); g > 0 {
-			grown += g
-			st.repoint()
-		}
-		st.bandits = append(st.bandits, *ev.Bandit)
-		ev.Bandit = &st.bandits[len(st.bandits)-1]
+		ev.Bandit, g = put(st, &st.bandits, ev.Bandit, hint, p.cfg.batchSize, banditSize)
 	} else {
-		var g int64
-		if st.assigns, g = grow(st.assigns, hint, p.cfg.batchSize, assignSize); g > 0 {
-			grown += g
-			st.repoint()
-		}
-		st.assigns = append(st.assigns, *ev.Assignment)
-		ev.Assignment = &st.assigns[len(st.assigns)-1]
+		ev.Assignment, g = put(st, &st.assigns, ev.Assignment, hint, p.cfg.batchSize, assignSize)
 	}
 	st.events = append(st.events, ev)
-	return grown
+	return grown + g
+}
+
+// put appends a copy of *v to *arr, one of st's arrays, and returns where the copy lives and by how many
+// bytes the array grew.
+func put[T any](st *storage, arr *[]T, v *T, hint, limit int, size int64) (*T, int64) {
+	var grown int64
+	if *arr, grown = grow(*arr, hint, limit, size); grown > 0 {
+		st.repoint()
+	}
+	*arr = append(*arr, *v)
+	return &(*arr)[len(*arr)-1], grown
 }
 
 // grow makes room for one more element and returns the bytes added: doubling, from room for the hint

@@ -88,17 +88,7 @@ func TestHungSinkIgnoringContext(t *testing.T) {
 		p.LogAssignment(assignment("f", fmt.Sprint(i), "v"))
 	}
 	eventually(t, 2*time.Second, func() bool { return sink.exports.Load() > 0 }, "no export started")
-	begin := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	err := p.Close(ctx)
-	if took := time.Since(begin); took > 100*time.Millisecond+loadSlack {
-		t.Fatalf("Close took %s with a 100ms deadline", took)
-	}
-	var ue *UndeliveredError
-	if !errors.As(err, &ue) || ue.Count != 100 {
-		t.Fatalf("Close = %v, want 100 undelivered", err)
-	}
+	closeWithin(t, p, 100*time.Millisecond, 100)
 	close(release) // the stuck Export now returns "delivered": it must not be counted again
 	time.Sleep(20 * time.Millisecond)
 	st := p.Stats()
@@ -364,16 +354,10 @@ func TestCloseUnderFullLoadWithDeadSink(t *testing.T) {
 	sink.fail = hang
 	p := New(sink, WithBatchSize(64), WithLinger(time.Millisecond), WithQueueSize(512), WithMemoryLimit(1<<20),
 		WithDedupe(dedupe.Options{Capacity: 1000}))
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	for g := range 8 {
-		wg.Go(func() {
-			for i := 0; !stop.Load(); i++ {
-				p.LogAssignment(assignment("f", fmt.Sprint(g, "-", i), "v"))
-				p.LogBanditAction(bandit("f", fmt.Sprint(g, "-", i), "a"))
-			}
-		})
-	}
+	stop := senders(8, func(g, i int) {
+		p.LogAssignment(assignment("f", fmt.Sprint(g, "-", i), "v"))
+		p.LogBanditAction(bandit("f", fmt.Sprint(g, "-", i), "a"))
+	})
 	eventually(t, 2*time.Second, func() bool { return p.Stats().Accepted > 10000 }, "load did not start")
 	begin := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
@@ -382,8 +366,7 @@ func TestCloseUnderFullLoadWithDeadSink(t *testing.T) {
 	if took := time.Since(begin); took > 150*time.Millisecond+loadSlack {
 		t.Fatalf("Close took %s under load with a 150ms deadline", took)
 	}
-	stop.Store(true)
-	wg.Wait()
+	stop()
 	var ue *UndeliveredError
 	if !errors.As(err, &ue) {
 		t.Fatalf("Close = %v", err)

@@ -2,7 +2,6 @@ package batching
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -28,24 +27,13 @@ func TestIdleProcessorSleeps(t *testing.T) {
 // A repeat exposure through a two-sink fan-out builds no event: the client asks the fan-out first, and
 // both processors answer from their dedupe caches.
 func TestFanoutDuplicateGate(t *testing.T) {
-	flags, err := os.ReadFile("../testdata/sdk-test-data/ufc/flags-v1.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := core.NewConfiguration(flags, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	a, b := newRecordingSink(), newRecordingSink()
 	f := NewFanout(
 		New(a, WithName("a"), WithDedupe(dedupe.Options{}), WithLinger(time.Millisecond)),
 		New(b, WithName("b"), WithDedupe(dedupe.Options{}), WithLinger(time.Millisecond)),
 	)
 	defer f.Close(context.Background())
-	c, err := core.NewClient(core.Config{InitialConfiguration: cfg, AssignmentLogger: f})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := flagsClient(t, f)
 	attrs := core.Attributes{"country": "US", "email": "x@example.org", "age": 30}
 	if v, err := c.GetIntegerAssignment("integer-flag", "alice", attrs, 0); err != nil || v == 0 {
 		t.Fatalf("first exposure: %d, %v", v, err)
