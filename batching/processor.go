@@ -219,6 +219,7 @@ func (p *Processor) Stats() Stats {
 	p.q.mu.Lock()
 	s.Accepted = p.q.accepted
 	s.QueueDepth = p.q.depth()
+	s.QueueCapacity = p.cfg.queueSize
 	held += p.q.bytes + p.q.storage
 	p.q.mu.Unlock()
 	s.Pending = s.Accepted - settled

@@ -73,6 +73,8 @@ type Stats struct {
 	Pending uint64                `json:"pending"`
 	// QueueDepth is the number of events in the intake queue.
 	QueueDepth int `json:"queue_depth"`
+	// QueueCapacity is how many events the intake queue holds ([WithQueueSize]).
+	QueueCapacity int `json:"queue_capacity"`
 	// InFlight is the number of events in batches being exported (including their retry waits).
 	InFlight int `json:"in_flight"`
 	// Batches counts batches handed to the sink for a first attempt.

@@ -38,7 +38,10 @@ func TestPipelineAccounting(t *testing.T) {
 		t.Fatalf("Flush: %v", err)
 	}
 	adapterstest.Log(p, logged[1500:])
-	st := adapterstest.Close(t, ctxT(t), p)
+	if err := p.Close(ctxT(t)); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	st := p.Stats()
 	if st.Dropped[batching.ReasonRejected] != 1 || st.DroppedTotal() != 1 {
 		t.Fatalf("dropped = %v, want exactly the unencodable event as rejected", st.Dropped)
 	}

@@ -55,7 +55,10 @@ func TestPipelineAccounting(t *testing.T) {
 		}
 	}
 	adapterstest.Log(p, logged)
-	st := adapterstest.Close(t, ctxT(t, 20*time.Second), p)
+	if err := p.Close(ctxT(t, 20*time.Second)); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	st := p.Stats()
 	if st.Dropped[batching.ReasonOversize] != 2 || st.Dropped[batching.ReasonEncode] != 1 || st.DroppedTotal() != 3 {
 		t.Fatalf("dropped = %v, want 2 oversize and 1 encode", st.Dropped)
 	}

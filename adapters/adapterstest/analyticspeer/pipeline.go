@@ -104,7 +104,9 @@ func RunPipelineTests(t *testing.T, s Suite, newLogger NewLoggerFunc) {
 		p, peer := start(t, Options{})
 		peer.SetFault(func(int) Reply { return Reply{Status: http.StatusBadRequest} })
 		logged := logAll(p, adapterstest.Events("bad", 250, 14))
-		adapterstest.Close(t, ctxFor(t, 10*time.Second), p)
+		if err := p.Close(ctxFor(t, 10*time.Second)); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
 		st := s.checkIdentity(t, p, peer, logged)
 		if got := st.Dropped[batching.ReasonRejected]; got != uint64(len(logged)) {
 			t.Fatalf("rejected %d of %d; stats %+v", got, len(logged), st)
@@ -120,7 +122,9 @@ func RunPipelineTests(t *testing.T, s Suite, newLogger NewLoggerFunc) {
 		events := adapterstest.Events("mixed", 60, 15)
 		events = append(events, adapterstest.SizedEvents("huge", 1, 40<<10)...) // above 32 KB per message
 		logged := logAll(p, events)
-		adapterstest.Close(t, ctxFor(t, 10*time.Second), p)
+		if err := p.Close(ctxFor(t, 10*time.Second)); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
 		st := s.checkIdentity(t, p, peer, logged)
 		if st.Delivered != 60 || st.Dropped[batching.ReasonRejected] != 1 {
 			t.Fatalf("delivered %d (want 60), rejected %d (want 1)", st.Delivered, st.Dropped[batching.ReasonRejected])
