@@ -3,6 +3,7 @@ package batching
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -59,17 +60,18 @@ type builder struct {
 
 // runBatcher owns the batch being built: it takes queued events, encodes them, seals batches by count,
 // bytes and linger, answers Flush requests and applies the memory policy. It sleeps until there is work:
-// a sender wakes it when the queue stops being empty, and the linger timer runs only while a batch is open.
+// a sender that finds it parked wakes it, and the linger timer runs only while a batch is open.
 // It never runs user code other than the sink's Encoder; hooks run on their own goroutine.
 func (p *Processor) runBatcher() {
 	defer close(p.batcherDone)
 	var bd builder
-	var bufA []queued[core.AssignmentEvent]
-	var bufB []queued[core.BanditEvent]
+	q := &p.q
 	var idPool []string
-	var lingerC <-chan time.Time
+	var lingerC, pollC <-chan time.Time
 	linger := time.NewTimer(time.Hour)
 	linger.Stop()
+	poll := time.NewTimer(time.Hour)
+	poll.Stop()
 	var reported [numReasons]uint64
 	scratch := new(Event) // encoders see a reused heap copy
 
@@ -84,8 +86,7 @@ func (p *Processor) runBatcher() {
 		lingerC = nil
 	}
 	// add moves one event (exactly one of a and b is set) into the batch being built.
-	add := func(a *core.AssignmentEvent, b *core.BanditEvent, estimate int64) {
-		p.mem.Add(-estimate) // the intake's estimate; the builder counts the exact bytes below
+	add := func(a *core.AssignmentEvent, b *core.BanditEvent) {
 		if len(idPool) == 0 {
 			idPool = p.ids.eventIDs(p.cfg.batchSize)
 		}
@@ -124,36 +125,47 @@ func (p *Processor) runBatcher() {
 			seal()
 		}
 	}
-	drain := func() {
-		bufA, bufB = p.take(bufA, bufB)
-		// The batch copies each event; clearing the slot drops the queue's references to its strings and maps.
-		bd.hint = len(bufA) + len(bufB)
-		for i := range bufA {
-			add(&bufA[i].e, nil, bufA[i].refs)
+	// drain moves queued events into batches; bounded, so that flush, linger and stop are still served.
+	drain := func() (n int) {
+		var estimates int64
+		bd.hint = q.r.Len()
+		for ; n < p.cfg.queueSize; n++ {
+			it := q.r.front()
+			if it == nil {
+				break
+			}
+			estimates += it.refs
+			if it.kind == KindBandit {
+				add(nil, &it.b)
+			} else {
+				add(&it.a, nil)
+			}
 			bd.hint--
-			bufA[i] = queued[core.AssignmentEvent]{}
+			*it = item{} // the batch copied the event: drop the slot's references to its strings and maps
+			q.r.pop()
 		}
-		for i := range bufB {
-			add(nil, &bufB[i].e, bufB[i].refs)
-			bd.hint--
-			bufB[i] = queued[core.BanditEvent]{}
+		if n > 0 {
+			q.r.publishHead()
+			q.bytes.Add(-estimates) // the builder counted the exact bytes instead
+			q.dequeued.Add(uint64(n))
+			p.signalRoom()
 		}
+		return n
 	}
 
 	for {
 		p.loops.Add(1)
 		var memWait <-chan struct{}
-		if p.cfg.blocking && p.memoryFull() {
-			memWait = p.settledChan() // back-pressure: take no events until memory frees
-		} else {
-			drain()
+		took := 0
+		if p.cfg.blocking {
+			memWait = p.memoryFull() // back-pressure: take no events until memory frees
+		}
+		if memWait == nil {
+			took = drain()
 		}
 		if !p.cfg.blocking && p.shed() {
 			// Still over the cap with nothing left to drop: release the storage kept for reuse, so that
 			// only events (queued or in flight) hold memory.
-			drop(&p.q, bufA)
-			drop(&p.q, bufB)
-			bufA, bufB = nil, nil
 			if len(bd.st.events) == 0 {
 				p.mem.Add(-bd.st.bytes())
 				bd.st = storage{}
@@ -161,7 +173,24 @@ func (p *Processor) runBatcher() {
 			p.dropSpares()
 		}
 		p.reportIntakeDrops(&reported)
+		pollC = nil
+		if took > 0 {
+			// Busy: look again shortly instead of parking, so that senders in a burst do not each pay
+			// for waking us (a quarter-full queue still wakes us at once). The first look that finds
+			// nothing parks.
+			poll.Reset(min(busyPoll, p.cfg.linger))
+			pollC = poll.C
+		} else {
+			// Park: announce it, then look at the ring once more, so that a sender publishing meanwhile
+			// either sees sleeping and wakes us, or is seen here.
+			q.sleeping.Store(true)
+			if memWait == nil && q.r.front() != nil {
+				q.sleeping.Store(false)
+				continue
+			}
+		}
 		select {
+		case <-pollC:
 		case <-p.wake:
 		case <-lingerC:
 			lingerC = nil
@@ -172,21 +201,27 @@ func (p *Processor) runBatcher() {
 			seal()
 			reply <- p.ids.nextBatch
 		case <-p.stop:
-			// Close set the queue closed before this, so this drain sees every accepted event.
-			drain()
+			// Close set closed before this. Take everything accepted, waiting for senders caught between
+			// their count and the ring: they never wait there, and later senders see closed.
+			for {
+				drain()
+				if q.settledIntake() {
+					break
+				}
+				runtime.Gosched()
+			}
 			seal()
 			p.reportIntakeDrops(&reported)
 			p.mem.Add(-bd.st.bytes())
-			p.q.mu.Lock()
-			p.q.assigns.items, p.q.bandits.items = nil, nil
-			p.q.storage = 0 // intake is closed: no buffer is left
-			p.q.mu.Unlock()
+			q.storage.Store(0)
+			q.r.release() // no sender can reach the ring any more
 			p.mu.Lock()
 			p.finished = true
 			p.work.Broadcast()
 			p.mu.Unlock()
 			return
 		}
+		q.sleeping.Store(false)
 	}
 }
 
@@ -211,6 +246,13 @@ func (p *Processor) build(st *storage, ev Event, hint int) int64 {
 	st.events = append(st.events, ev)
 	return grown + g
 }
+
+// busyPoll is how soon a batcher that just took events looks at the queue again (or the linger time, if
+// shorter: see runBatcher).
+const busyPoll = 5 * time.Millisecond
+
+// growCap is the next capacity of a growing array: doubling, from 16, up to limit.
+func growCap(n, limit int) int { return min(max(2*n, 16), limit) }
 
 // put appends a copy of *v to *arr, one of st's arrays, and returns where the copy lives and by how many
 // bytes the array grew.
@@ -373,14 +415,19 @@ func (p *Processor) encode(ev *Event) (payload []byte, reason reasonIndex, err e
 	return payload, 0, nil
 }
 
-// memoryFull reports, in blocking mode, whether the batcher should wait for memory before taking events.
-func (p *Processor) memoryFull() bool {
+// memoryFull returns, in blocking mode, a channel to wait on before taking more events (closed when a
+// batch settles), or nil when there is room. It reads the channel and the outstanding batches under one
+// lock, so a batch settling meanwhile cannot be missed.
+func (p *Processor) memoryFull() <-chan struct{} {
 	if p.memoryInUse() <= p.cfg.memoryLimit {
-		return false
+		return nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.outstanding) > 0 // with nothing downstream, waiting would never end
+	if len(p.outstanding) == 0 {
+		return nil // with nothing downstream, waiting would never end
+	}
+	return p.settled
 }
 
 var errMemoryLimit = errors.New("batching: memory limit reached")

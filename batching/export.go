@@ -262,12 +262,6 @@ func (p *Processor) forget(ev *Event) {
 	}
 }
 
-func (p *Processor) settledChan() <-chan struct{} {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.settled
-}
-
 // intersect returns the events of sub that are still in all, comparing IDs (unique per event).
 func intersect(all, sub []Event) []Event {
 	if len(sub) == len(all) && len(all) > 0 && &sub[0] == &all[0] {

@@ -18,7 +18,7 @@ var errServer = errors.New("HTTP 500")
 func TestHungSink(t *testing.T) {
 	sink := newRecordingSink()
 	sink.fail = hang
-	const limit = 256 << 10
+	const limit = 1 << 20 // the queue's 1,000 slots take about 384 KiB of it
 	p := New(sink, WithBatchSize(50), WithLinger(time.Millisecond), WithMemoryLimit(limit),
 		WithExportTimeout(time.Hour), WithQueueSize(1000))
 	goroutines := runtime.NumGoroutine()

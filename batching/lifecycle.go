@@ -179,15 +179,9 @@ func (p *Processor) shutdown(ctx context.Context) error {
 	defer cancelWait()
 	defer context.AfterFunc(p.hurry, cancelWait)()
 
-	// Intake closes under the queue's lock, so every event accepted before this is in the queue, and the
-	// batcher's last drain takes it.
-	p.q.mu.Lock()
-	p.q.closed = true
-	if p.q.room != nil {
-		close(p.q.room)
-		p.q.room = nil
-	}
-	p.q.mu.Unlock()
+	// From here senders refuse; the batcher's last drain waits for those already past the check.
+	p.q.closed.Store(true)
+	close(p.q.closing)
 	close(p.stop)
 
 	var waitErr error
@@ -246,21 +240,22 @@ func (p *Processor) shutdown(ctx context.Context) error {
 }
 
 // tally returns the UndeliveredError Close reports, or nil when every accepted event was delivered. Every
-// accepted event is settled by now, and intake counts under the queue's lock, so the snapshot is exact.
+// event accepted before Close is settled by now; senders still arriving only add closed drops, each counted
+// in accepted just before its drop, so the total is taken from the drops themselves.
 func (p *Processor) tally(ctxErr error) *UndeliveredError {
-	p.q.mu.Lock()
-	accepted := p.q.accepted
 	delivered := p.ctr.delivered.Load()
+	var lost uint64
 	dropped := make(map[DropReason]uint64)
 	for i, r := range reasons {
 		if n := p.ctr.dropped[i].Load(); n > 0 {
 			dropped[r] = n
+			lost += n
 		}
 	}
-	p.q.mu.Unlock()
-	if accepted == delivered {
+	if lost == 0 {
 		return nil
 	}
+	accepted := delivered + lost
 	causes := make(map[DropReason]string)
 	p.ctr.errMu.Lock()
 	for i, r := range reasons {
@@ -285,7 +280,7 @@ func later(a, b time.Time) time.Time {
 
 // giveUp ends delivery at Close's deadline: it cancels exports and retry waits, then counts everything
 // still held (waiting batches, batches in flight) as dropped with reason shutdown. The queue is already
-// empty: the batcher took it after intake closed.
+// empty: the batcher took all of it after intake closed.
 func (p *Processor) giveUp() {
 	p.aborted.Store(true)
 	p.abort()

@@ -10,9 +10,7 @@ import (
 
 // roomWaited reports whether the queue is full and a blocking-mode sender waits for room.
 func (p *Processor) roomWaited() bool {
-	p.q.mu.Lock()
-	defer p.q.mu.Unlock()
-	return p.q.depth() == p.cfg.queueSize && p.q.room != nil
+	return p.q.r.Len() == p.q.r.Cap() && p.q.waiters.Load() > 0
 }
 
 // TestBlockingSendersReleasedByClose fills a blocking-mode queue whose batcher cannot drain (memory is full

@@ -13,6 +13,7 @@ import (
 // expose it; the estimate errs on the large side. Strings an event shares with the configuration (flag and
 // variation keys) are counted as if owned.
 const (
+	itemSize      = int64(unsafe.Sizeof(item{}))
 	eventSize     = int64(unsafe.Sizeof(Event{}))
 	assignSize    = int64(unsafe.Sizeof(core.AssignmentEvent{}))
 	banditSize    = int64(unsafe.Sizeof(core.BanditEvent{}))

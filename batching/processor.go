@@ -89,6 +89,7 @@ func New(sink Sink, opts ...Option) *Processor {
 		exportersDone: make(chan struct{}),
 		closeDone:     make(chan struct{}),
 	}
+	p.q.init(cfg.queueSize)
 	p.logs.init(cfg.logger.With("sink", cfg.name), cfg.logInterval)
 	p.hooks.init(cfg.onDrop, cfg.onError, &p.ctr, &p.logs)
 	p.work = sync.NewCond(&p.mu)
@@ -121,17 +122,17 @@ func (p *Processor) LogBanditAction(e core.BanditEvent) { p.TryLogBanditAction(e
 // dedupe.AssignmentAcceptor, so a dedupe wrapper in front of the processor leaves a refused key unmarked.
 func (p *Processor) TryLogAssignment(e core.AssignmentEvent) bool {
 	if p.cache == nil {
-		return offer(p, &p.q.assigns, &e, assignmentRefs(&e))
+		return p.offer(&e, nil, assignmentRefs(&e))
 	}
-	return p.cache.AdmitAssignment(&e, func() bool { return offer(p, &p.q.assigns, &e, assignmentRefs(&e)) }) != dedupe.Refused
+	return p.cache.AdmitAssignment(&e, func() bool { return p.offer(&e, nil, assignmentRefs(&e)) }) != dedupe.Refused
 }
 
 // TryLogBanditAction is TryLogAssignment for bandit events.
 func (p *Processor) TryLogBanditAction(e core.BanditEvent) bool {
 	if p.cache == nil {
-		return offer(p, &p.q.bandits, &e, banditRefs(&e))
+		return p.offer(nil, &e, banditRefs(&e))
 	}
-	return p.cache.AdmitBandit(&e, func() bool { return offer(p, &p.q.bandits, &e, banditRefs(&e)) }) != dedupe.Refused
+	return p.cache.AdmitBandit(&e, func() bool { return p.offer(nil, &e, banditRefs(&e)) }) != dedupe.Refused
 }
 
 // SuppressAssignment implements core.AssignmentFilter: with dedupe on, true for an exposure already logged
@@ -143,59 +144,6 @@ func (p *Processor) SuppressAssignment(flag, subject, allocation, variation stri
 // SuppressBanditAction implements core.BanditFilter like [Processor.SuppressAssignment].
 func (p *Processor) SuppressBanditAction(flag, subject, bandit, action string) bool {
 	return p.cache != nil && p.cache.Suppress(dedupe.KindBandit, flag, subject, bandit, action)
-}
-
-// waitForRoom waits, in blocking mode, until the queue has room or Close began; q.mu is held on entry and
-// on return. It reports whether there is room.
-func (p *Processor) waitForRoom() bool {
-	q := &p.q
-	for q.depth() >= p.cfg.queueSize && !q.closed {
-		if q.room == nil {
-			q.room = make(chan struct{})
-		}
-		room := q.room
-		q.mu.Unlock()
-		p.nudge()
-		<-room
-		q.mu.Lock()
-	}
-	return !q.closed
-}
-
-// refuseLocked counts an intake drop and releases q.mu. The batcher reports it to hooks and logs: a logging
-// goroutine never runs them.
-func (p *Processor) refuseLocked(r reasonIndex) bool {
-	p.q.accepted++
-	p.ctr.dropped[r].Add(1)
-	p.ctr.intake[r].Add(1)
-	p.q.mu.Unlock()
-	p.nudge()
-	return false
-}
-
-// nudge wakes the batcher without waiting.
-func (p *Processor) nudge() {
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
-
-// take hands the batcher everything queued, and gives the queue the buffers the batcher emptied last.
-func (p *Processor) take(doneA []queued[core.AssignmentEvent], doneB []queued[core.BanditEvent]) (
-	[]queued[core.AssignmentEvent], []queued[core.BanditEvent]) {
-	q := &p.q
-	q.mu.Lock()
-	a := swap(q, &q.assigns, doneA)
-	b := swap(q, &q.bandits, doneB)
-	p.mem.Add(q.bytes) // the events' bytes are now the batcher's
-	q.bytes = 0
-	if q.room != nil {
-		close(q.room)
-		q.room = nil
-	}
-	q.mu.Unlock()
-	return a, b
 }
 
 // Stats returns a snapshot of the processor's counters. See [Stats] for the accounting identity.
@@ -215,13 +163,10 @@ func (p *Processor) Stats() Stats {
 	s.Batches = p.ctr.batches.Load()
 	s.InFlight = int(max(p.ctr.inFlight.Load(), 0))
 	s.HookPanics = p.ctr.hookPanics.Load()
-	held := p.mem.Load()
-	p.q.mu.Lock()
-	s.Accepted = p.q.accepted
-	s.QueueDepth = p.q.depth()
+	s.QueueDepth = p.q.r.Len()
 	s.QueueCapacity = p.cfg.queueSize
-	held += p.q.bytes + p.q.storage
-	p.q.mu.Unlock()
+	held := p.memoryInUse()
+	s.Accepted = p.q.accepted.Load()
 	s.Pending = s.Accepted - settled
 	s.MemoryBytes = max(held, 0)
 	if p.cache != nil {
@@ -245,10 +190,7 @@ func (p *Processor) Name() string { return p.cfg.name }
 // memoryInUse is what [WithMemoryLimit] bounds: the queue's buffers and events, and everything the batcher
 // and exporters hold.
 func (p *Processor) memoryInUse() int64 {
-	p.q.mu.Lock()
-	n := p.q.bytes + p.q.storage
-	p.q.mu.Unlock()
-	return n + p.mem.Load()
+	return p.q.bytes.Load() + p.q.storage.Load() + p.mem.Load()
 }
 
 // discard is the sink used when New is given nil.

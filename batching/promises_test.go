@@ -111,10 +111,11 @@ func TestLingerBatchCostsItsOwnSize(t *testing.T) {
 		eventually(t, 5*time.Second, func() bool { return p.Stats().Batches+uint64(p.waitingBatches()) > uint64(i) },
 			"event %d never sealed", i)
 	}
-	// One batch in flight holds the builder's full-size storage; every other batch holds one event.
+	// The queue's slots are fixed; one batch in flight holds at most full-size storage; every other batch
+	// holds one event.
 	perEvent := batchOverhead + eventSize + assignSize + 64
 	full := int64(4096) * (eventSize + assignSize)
-	if got, most := p.Stats().MemoryBytes, 2*full+n*perEvent; got > most {
+	if got, most := p.Stats().MemoryBytes, 8192*itemSize+2*full+n*perEvent; got > most {
 		t.Fatalf("%d one-event batches hold %d bytes, want at most %d", n, got, most)
 	}
 }
@@ -360,6 +361,7 @@ func TestDroppedExposureIsLoggedAgain(t *testing.T) {
 		var mu sync.Mutex
 		var dropped []string
 		p := New(newHangingSink(), WithDedupe(dedupe.Options{}), WithLinger(time.Millisecond), WithMemoryLimit(64<<10),
+			WithQueueSize(64),
 			WithDropHook(func(d Drop) {
 				mu.Lock()
 				defer mu.Unlock()
