@@ -1,16 +1,17 @@
 // Package batching is the asynchronous exposure pipeline shared by every adapter.
 //
 // [New] wraps a [Sink] in a [Processor]: the goroutine that asked for an assignment only runs the optional
-// dedupe decision and one copy of the event into a bounded queue (no I/O, no encoding, and no allocation
-// once the queue's buffer has grown to the busiest burst it has seen). One batcher goroutine takes the
-// queue, encodes events with the sink's [Encoder], and seals batches by count, bytes and linger time; a
+// dedupe decision and one copy of the event into a slot of a bounded lock-free queue (no I/O, no
+// encoding, no lock, no allocation). One batcher goroutine takes the queue, encodes events with the sink's [Encoder], and seals batches by count, bytes and linger time; a
 // fixed number of exporter goroutines deliver them with retries (exponential backoff with jitter from
 // github.com/cenkalti/backoff/v4, one backoff per batch, bounded by a retry count and a maximum elapsed
 // time, honouring [RetryAfterError], stopped by Close's deadline). Errors marked [Permanent] drop their
 // events as rejected; a [*PartialError] retries only the events that can still succeed.
 //
-// An idle processor does no work: the batcher sleeps until a sender finds the queue empty and wakes it, or
-// until the linger time of an open batch ends. There is no polling.
+// An idle processor does no work: the batcher parks until a sender finds it parked and wakes it, or until
+// the linger time of an open batch ends. While events keep coming it looks at the queue again within
+// min(5 ms, linger) of taking some, instead of parking, so that senders in a burst do not each pay for a
+// wakeup; the first look that finds nothing parks it again.
 //
 // # Accounting
 //
@@ -22,8 +23,8 @@
 //
 // # Memory
 //
-// [WithMemoryLimit] bounds the bytes the processor keeps on the heap: the queue's buffers by capacity,
-// every sealed batch by the storage it holds (a batch sealed short of half the batch size gets storage of
+// [WithMemoryLimit] bounds the bytes the processor keeps on the heap: the queue's slots (allocated once,
+// queue size × 384 bytes), the batch being built, every sealed batch by the storage it holds (a batch sealed short of half the batch size gets storage of
 // its exact size), retry copies, and what the events point to (strings, attribute maps, IDs, encoded
 // payloads; map sizes are estimated from their entries). [Stats.MemoryBytes] reports that count. At the cap
 // the oldest batches waiting for export are dropped (reason memory_limit) to make room; a new event is
@@ -57,14 +58,14 @@
 // For several sinks at once use [NewFanout]: each sink keeps its own queue, goroutines and counters, so a
 // dead endpoint cannot slow the others.
 //
-// # Why a mutex and a slice
+// # Why a lock-free ring
 //
-// The intake is a mutex and a slice per event kind, which the batcher takes whole. It replaced a lock-free
-// ring (a bounded MPMC queue with per-slot sequence numbers) after the two were measured against each other
-// on a shared 2-core machine, five interleaved runs: BenchmarkLogAssignment median (min) 756 (464) ns/op
-// with the ring and 1100 (605) with the mutex, BenchmarkLogAssignmentParallel 844 (654) and 2096 (1267),
-// BenchmarkIntake 1.28 and 1.32 M events/s; over 2,000,000 calls the process used 1.04-1.22 s of CPU with
-// the ring and 0.94-1.27 s with the mutex (Parallel 0.97-1.15 s and 0.94-1.19 s). The machine was busy
-// (BenchmarkMD5Baseline at 436 ns instead of 116), the ranges overlap, and the ring did not win by more than
-// that noise; the mutex also lets Close see every accepted event by construction.
+// The queue is a bounded multi-producer ring with per-slot sequence numbers (ring.go). It was measured
+// against the plain design, a mutex and a slice the batcher takes whole, on this project's 2-core machine:
+// five interleaved runs each, median ns/op, BenchmarkMD5Baseline at 119. With one sender they tie
+// (BenchmarkLogAssignment ring 343-358, mutex 417, spread ±20 %; BenchmarkLogAssignmentNoDedupe 77-79 and
+// 81); with two, the ring wins beyond the spread (BenchmarkLogAssignmentParallel 278 and 374,
+// BenchmarkIntake 4.05 and 3.24 M events/s), so it stays. Close cannot strand an event in it: a sender counts
+// itself before checking whether Close began and ends counted as taken or refused, and the batcher's last
+// drain waits until every counted sender has ended.
 package batching

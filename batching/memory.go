@@ -7,7 +7,7 @@ import (
 )
 
 // Memory accounting. [WithMemoryLimit] bounds what the processor keeps reachable on the heap: the queue's
-// buffers and the batcher's by capacity, every sealed batch by the storage it was given (sized to its
+// slots, the batcher's storage by capacity, every sealed batch by the storage it was given (sized to its
 // events) plus the retry copies of its event list, and what the events point to: strings, attribute maps,
 // IDs and encoded payloads (by capacity). A map's size is estimated from its entries, since Go does not
 // expose it; the estimate errs on the large side. Strings an event shares with the configuration (flag and

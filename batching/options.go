@@ -209,8 +209,8 @@ func WithRetryInterval(initial, maxWait time.Duration) Option {
 	})
 }
 
-// WithMemoryLimit caps the bytes the processor keeps on the heap: the queue's buffers by capacity, the
-// batch being built, batches waiting for export and in flight (each by the storage it holds, sized to its
+// WithMemoryLimit caps the bytes the processor keeps on the heap: the queue's slots (queue size × 384
+// bytes, allocated by New), the batch being built, batches waiting for export and in flight (each by the storage it holds, sized to its
 // events) with their retry copies, and what their events point to (strings, attribute maps, IDs, encoded
 // payloads; map sizes are estimated from their entries). [Stats.MemoryBytes] reports the same count.
 //

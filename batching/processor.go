@@ -187,7 +187,7 @@ func (p *Processor) Stats() Stats {
 // Name returns the name given with [WithName].
 func (p *Processor) Name() string { return p.cfg.name }
 
-// memoryInUse is what [WithMemoryLimit] bounds: the queue's buffers and events, and everything the batcher
+// memoryInUse is what [WithMemoryLimit] bounds: the queue's slots and events, and everything the batcher
 // and exporters hold.
 func (p *Processor) memoryInUse() int64 {
 	return p.q.bytes.Load() + p.q.storage.Load() + p.mem.Load()

@@ -429,3 +429,10 @@ func TestDropKeepsNewerVariation(t *testing.T) {
 		t.Fatalf("B must stay marked after A's drop: %+v", st)
 	}
 }
+
+// The documentation states what a queue slot costs; keep it true.
+func TestQueueSlotSize(t *testing.T) {
+	if itemSize != 384 {
+		t.Fatalf("a queue slot is %d bytes; the docs of WithMemoryLimit, the package and the README say 384", itemSize)
+	}
+}
