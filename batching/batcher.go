@@ -75,7 +75,17 @@ func (p *Processor) runBatcher() {
 	var reported [numReasons]uint64
 	scratch := new(Event) // encoders see a reused heap copy
 
+	// counted collects the bytes the builder took on during a drain, published to p.mem in one add: every
+	// sender reads p.mem, so writing it per event would bounce its cache line between cores.
+	var counted int64
+	publish := func() {
+		if counted != 0 {
+			p.mem.Add(counted)
+			counted = 0
+		}
+	}
 	seal := func() {
+		publish()
 		if len(bd.st.events) > 0 {
 			p.seal(&bd)
 			if !p.cfg.blocking {
@@ -118,7 +128,7 @@ func (p *Processor) runBatcher() {
 			lingerC = linger.C
 		}
 		held := refs + int64(cap(ev.Payload)+len(ev.ID))
-		p.mem.Add(held + p.build(&bd.st, ev, bd.hint))
+		counted += held + p.build(&bd.st, ev, bd.hint)
 		bd.bytes += size
 		bd.held += held
 		if len(bd.st.events) >= p.cfg.batchSize || bd.bytes >= p.cfg.batchBytes {
@@ -145,6 +155,7 @@ func (p *Processor) runBatcher() {
 			q.r.pop()
 		}
 		if n > 0 {
+			publish()
 			q.r.publishHead()
 			q.bytes.Add(-estimates) // the builder counted the exact bytes instead
 			q.dequeued.Add(uint64(n))
