@@ -145,8 +145,8 @@ func TestMapCacheAgrees(t *testing.T) {
 	}
 }
 
-func BenchmarkMapCacheHit(b *testing.B)  { benchHit(b, newMapCache(Options{}).Admit) }
-func BenchmarkMapCacheMiss(b *testing.B) { benchMiss(b, newMapCache(Options{}).Admit) }
+func BenchmarkMapCacheHit(b *testing.B)  { benchHit(b, newMapCache(Options{})) }
+func BenchmarkMapCacheMiss(b *testing.B) { benchMiss(b, newMapCache(Options{})) }
 func BenchmarkMapCacheHitParallel(b *testing.B) {
-	benchHitParallel(b, newMapCache(Options{}).Admit)
+	benchHitParallel(b, newMapCache(Options{}))
 }
