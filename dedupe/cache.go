@@ -257,7 +257,8 @@ type reservation struct {
 // Admit makes the dedupe decision for one event and, when the event must be logged, calls offer to pass it
 // on. The key is marked before offer runs, so concurrent identical calls are suppressed and exactly one
 // offer happens; if offer returns false or panics, the key is restored to its previous state (a refused event
-// never poisons the cache) and the panic is propagated. No lock is held while offer runs.
+// never poisons the cache) and the panic is propagated. No lock is held while offer runs. An event that offer
+// accepted and that is lost later must be handed to [Cache.Forget].
 //
 // For assignments v1 and v2 are the allocation and variation keys; for bandits, the bandit key and action.
 func (c *Cache) Admit(kind Kind, flag, subject, v1, v2 string, offer func() bool) Decision {

@@ -48,4 +48,18 @@
 // The price is stated plainly: a different exposure whose fingerprint equals one of the seven in its bucket
 // would be suppressed, about 7 in 2^64 per lookup (for a billion exposures a day, once in several billion
 // years). A collision between key tags only ever logs an extra duplicate.
+//
+// # Why not a map
+//
+// The plain design, shards of a mutex and a Go map from key hash to value fingerprint with the same hashing
+// and an O(1) round-robin eviction, is kept as a benchmark twin in the package tests (BenchmarkMapCache*
+// beside BenchmarkDedupe*). On a 2-core machine, in CPU nanoseconds per operation (medians of 7 to 15
+// alternating runs; a parallel hit counts the time of both cores):
+//
+//	                      set-associative   mutex + map
+//	hit                              38            54
+//	miss, evicting                  108           304
+//	parallel hit, 64 keys            49            65
+//
+// So the set-associative table stays. If a change brings the map twin within noise of it, switch to the map.
 package dedupe
