@@ -3,7 +3,6 @@ package batching
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -139,20 +138,9 @@ func BenchmarkLogAssignmentNoDedupe(b *testing.B) {
 // allocation for the same subject again and again into a Processor with dedupe. The client asks the
 // processor first (core.AssignmentFilter), so a duplicate builds no event and copies no attributes.
 func BenchmarkClientRepeatExposure(b *testing.B) {
-	flags, err := os.ReadFile("../testdata/sdk-test-data/ufc/flags-v1.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg, err := core.NewConfiguration(flags, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
 	p := New(nil, WithDedupe(dedupe.Options{}))
 	defer p.Close(context.Background())
-	c, err := core.NewClient(core.Config{InitialConfiguration: cfg, AssignmentLogger: p})
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := flagsClient(b, p)
 	attrs := core.Attributes{"country": "US", "email": "x@example.org", "age": 30}
 	if _, err := c.GetIntegerAssignment("integer-flag", "alice", attrs, 0); err != nil {
 		b.Fatal(err)

@@ -18,7 +18,7 @@ func (s *printSink) Export(_ context.Context, b batching.Batch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, ev := range b.Events {
-		fmt.Println(ev.Kind, ev.Assignment.Subject, ev.Assignment.Variation)
+		fmt.Println(ev.Assignment.Subject, ev.Assignment.Variation)
 	}
 	return nil
 }
@@ -44,7 +44,7 @@ func ExampleNew() {
 	st := p.Stats()
 	fmt.Println("accepted", st.Accepted, "delivered", st.Delivered, "deduplicated", st.Deduplicated, "pending", st.Pending)
 	// Output:
-	// assignment alice blue
+	// alice blue
 	// accepted 1 delivered 1 deduplicated 1 pending 0
 }
 
@@ -62,7 +62,7 @@ func ExampleNewFanout() {
 		fmt.Println(st.Name, st.Delivered)
 	}
 	// Output:
-	// assignment bob green
+	// bob green
 	// fast 1
 	// discard 1
 }

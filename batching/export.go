@@ -44,6 +44,7 @@ func (p *Processor) nextBatch() *batch {
 	p.ready[0] = nil
 	p.ready = p.ready[1:]
 	b.mu.Lock()
+	p.waiting.Add(-b.mem)
 	b.popped = true
 	p.ctr.inFlight.Add(int64(len(b.remaining)))
 	b.mu.Unlock()
@@ -51,12 +52,12 @@ func (p *Processor) nextBatch() *batch {
 }
 
 // deliver exports b until every event is delivered or dropped, and reports whether it settled b itself
-// (rather than a Close that gave up). One backoff per batch: backoff values are not safe for concurrent
-// use, and each batch has its own budget.
-func (p *Processor) deliver(b *batch) (owned bool) {
+// with every event delivered. One backoff per batch: backoff values are not safe for concurrent use, and
+// each batch has its own budget.
+func (p *Processor) deliver(b *batch) (clean bool) {
 	defer func() {
 		b.mu.Lock()
-		owned = owned && !b.swept
+		clean = b.done && !b.lossy
 		b.mu.Unlock()
 	}()
 	bo := backoff.WithMaxRetries(backoff.NewExponentialBackOff(
@@ -71,7 +72,7 @@ func (p *Processor) deliver(b *batch) (owned bool) {
 		events, done := b.remaining, b.done
 		b.mu.Unlock()
 		if done || len(events) == 0 {
-			return true
+			return
 		}
 		if attempt > 1 {
 			p.ctr.retried.Add(uint64(len(events)))
@@ -79,21 +80,21 @@ func (p *Processor) deliver(b *batch) (owned bool) {
 		err := p.exportOnce(b, attempt, events)
 		if err == nil {
 			p.settle(b, events, -1, nil)
-			return true
+			return
 		}
 		retry, after := p.classify(b, attempt, events, err)
 		if len(retry) == 0 {
-			return true
+			return
 		}
 		wait := bo.NextBackOff()
 		if wait == backoff.Stop {
 			p.settle(b, retry, idxRetriesExhausted, fmt.Errorf("batching: batch %s gave up after %d attempts: %w", b.id, attempt, err))
-			return true
+			return
 		}
 		wait = max(wait, after)
 		if time.Since(begun)+wait > p.cfg.maxElapsed {
 			p.settle(b, retry, idxRetriesExhausted, fmt.Errorf("batching: batch %s: next attempt would pass the %s retry budget: %w", b.id, p.cfg.maxElapsed, err))
-			return true
+			return
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -101,7 +102,7 @@ func (p *Processor) deliver(b *batch) (owned bool) {
 		case <-p.abortCtx.Done():
 			t.Stop()
 			p.settle(b, retry, idxShutdown, fmt.Errorf("batching: batch %s: close deadline ended while waiting to retry: %w", b.id, err))
-			return true
+			return
 		}
 	}
 }
@@ -140,7 +141,7 @@ func (p *Processor) classify(b *batch, attempt int, events []Event, err error) (
 			switch {
 			case !failed:
 				delivered = append(delivered, ev)
-			case isPermanent(ferr):
+			case IsPermanent(ferr):
 				rejected = append(rejected, ev)
 			default:
 				retry = append(retry, ev)
@@ -151,7 +152,7 @@ func (p *Processor) classify(b *batch, attempt int, events []Event, err error) (
 		p.settle(b, delivered, -1, nil)
 		p.settle(b, rejected, idxRejected, err)
 		return retry, after
-	case isPermanent(err):
+	case IsPermanent(err):
 		p.report(b, attempt, len(events), err, false)
 		p.settle(b, events, idxRejected, err)
 		return nil, 0
@@ -165,11 +166,6 @@ func (p *Processor) classify(b *batch, attempt int, events []Event, err error) (
 	}
 }
 
-func isPermanent(err error) bool {
-	var bp *backoff.PermanentError
-	return IsPermanent(err) || errors.As(err, &bp)
-}
-
 func retryAfter(err error) time.Duration {
 	var ra *RetryAfterError
 	if errors.As(err, &ra) {
@@ -178,18 +174,20 @@ func retryAfter(err error) time.Duration {
 	return 0
 }
 
-// report records a failed attempt: last error, the rate-limited log and the error hook.
+// report records a failed attempt: last error, the rate-limited log and the error hook. A permanent
+// rejection is logged by settle, at ERROR.
 func (p *Processor) report(b *batch, attempt, n int, err error, retrying bool) {
-	p.ctr.setLastError(err)
-	p.logs.warn("export", "exposure export failed", 1, "batch", b.id, "attempt", attempt, "events", n,
-		"retrying", retrying, "error", err.Error())
-	if h := p.cfg.onError; h != nil {
-		p.guardHook(func() { h(ExportError{BatchID: b.id, Attempt: attempt, Events: n, Err: err, Retrying: retrying}) })
+	p.ctr.setLastError(-1, err)
+	if !IsPermanent(err) {
+		p.logs.warn("export", "exposure export failed", 1, "batch", b.id, "attempt", attempt, "events", n,
+			"retrying", retrying, "error", err.Error())
 	}
+	p.hooks.exportError(ExportError{BatchID: b.id, Attempt: attempt, Events: n, Err: err, Retrying: retrying})
 }
 
 // settle counts events of b as delivered (reason < 0) or dropped, once: a Close that gave up and a late
-// exporter cannot both count them. When b has nothing left, it leaves the outstanding set.
+// exporter cannot both count them. Dropped events leave the dedupe cache, so the same exposure is logged
+// again. When b has nothing left, it leaves the outstanding set and its memory is released.
 func (p *Processor) settle(b *batch, events []Event, reason reasonIndex, err error) {
 	b.mu.Lock()
 	if b.done {
@@ -197,19 +195,38 @@ func (p *Processor) settle(b *batch, events []Event, reason reasonIndex, err err
 		return
 	}
 	events = intersect(b.remaining, events)
-	b.remaining = subtract(b.remaining, events)
-	last := len(b.remaining) == 0
+	rest := subtract(b.remaining, events)
+	if len(rest) > 0 && len(events) > 0 {
+		copied := int64(cap(rest)) * eventSize // a retry copy of the event list, held until b settles
+		b.mem += copied
+		p.mem.Add(copied)
+	}
+	b.remaining = rest
+	b.lossy = b.lossy || reason >= 0
+	last := len(rest) == 0
 	b.done = last
-	popped := b.popped
+	popped, mem := b.popped, b.mem
 	b.mu.Unlock()
 	if len(events) > 0 {
-		p.count(events, reason, popped)
-		if reason >= 0 {
-			p.logs.warn(string(reasons[reason]), "exposure events dropped", len(events), "reason", string(reasons[reason]), "batch", b.id)
-			p.runDropHook(Drop{Reason: reasons[reason], Count: len(events), BatchID: b.id, Events: events, Err: err})
+		if popped {
+			p.ctr.inFlight.Add(-int64(len(events)))
+		}
+		if reason < 0 {
+			p.ctr.delivered.Add(uint64(len(events)))
+		} else {
+			p.ctr.dropped[reason].Add(uint64(len(events)))
+			if err != nil {
+				p.ctr.setLastError(reason, err)
+			}
+			for i := range events {
+				p.forget(&events[i])
+			}
+			p.logDrop(reason, len(events), err, "batch", b.id)
+			p.hooks.drop(Drop{Reason: reasons[reason], Count: len(events), BatchID: b.id, Events: events, Err: err})
 		}
 	}
 	if last {
+		p.mem.Add(-mem)
 		p.mu.Lock()
 		delete(p.outstanding, b.seq)
 		close(p.settled)
@@ -218,64 +235,31 @@ func (p *Processor) settle(b *batch, events []Event, reason reasonIndex, err err
 	}
 }
 
-// count moves events out of memory and in-flight accounting into delivered or a drop reason.
-func (p *Processor) count(events []Event, reason reasonIndex, inFlight bool) {
-	var mem int64
-	for i := range events {
-		mem += eventMemory(&events[i])
+// logDrop writes the rate-limited line for a drop. Rejections are at ERROR: a wrong key or a payload the
+// peer refuses needs a person, and retrying will not help. The first line of each reason goes out at once.
+func (p *Processor) logDrop(reason reasonIndex, n int, err error, attrs ...any) {
+	attrs = append(attrs, "reason", string(reasons[reason]))
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
 	}
-	p.ctr.mem.Add(-mem)
-	if inFlight {
-		p.ctr.inFlight.Add(-int64(len(events)))
+	if reason == idxRejected {
+		p.logs.error(string(reasons[reason]), "exposure events rejected by the sink", n, attrs...)
+		return
 	}
-	if reason < 0 {
-		p.ctr.delivered.Add(uint64(len(events)))
-	} else {
-		p.ctr.dropped[reason].Add(uint64(len(events)))
-	}
+	p.logs.warn(string(reasons[reason]), "exposure events dropped", n, attrs...)
 }
 
-// dropLoose drops one event that never made it into a batch (encode failure, oversize, encoder panic).
-func (p *Processor) dropLoose(ev *Event, estimate int64, reason reasonIndex, err error) {
-	p.ctr.mem.Add(-estimate)
-	p.ctr.dropped[reason].Add(1)
-	p.ctr.setLastError(err)
-	p.logs.warn(string(reasons[reason]), "exposure event dropped", 1, "reason", string(reasons[reason]), "error", err.Error())
-	p.runDropHook(Drop{Reason: reasons[reason], Count: 1, Events: []Event{*ev}, Err: err})
-}
-
-func eventMemory(ev *Event) int64 {
-	n := int64(len(ev.Payload))
-	switch ev.Kind {
-	case KindAssignment:
-		n += assignmentSize(ev.Assignment)
-	case KindBandit:
-		n += banditSize(ev.Bandit)
+// forget removes a dropped event's exposure from the dedupe cache, if the cache still holds that value for
+// it, so that the next identical exposure is logged instead of suppressed.
+func (p *Processor) forget(ev *Event) {
+	if p.cache == nil {
+		return
 	}
-	return n
-}
-
-func (p *Processor) runDropHook(d Drop) {
-	if h := p.cfg.onDrop; h != nil {
-		p.guardHook(func() { h(d) })
+	if ev.Bandit != nil {
+		p.cache.ForgetBandit(ev.Bandit)
+	} else if ev.Assignment != nil {
+		p.cache.ForgetAssignment(ev.Assignment)
 	}
-}
-
-// guardHook runs a user hook so that a panic in it is counted instead of killing a pipeline goroutine.
-func (p *Processor) guardHook(f func()) {
-	defer func() {
-		if r := recover(); r != nil {
-			p.ctr.hookPanics.Add(1)
-			p.logs.warn("hook_panic", "drop or error hook panicked", 1, "panic", fmt.Sprint(r))
-		}
-	}()
-	f()
-}
-
-func (p *Processor) settledChan() <-chan struct{} {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.settled
 }
 
 // intersect returns the events of sub that are still in all, comparing IDs (unique per event).

@@ -17,6 +17,8 @@ type Fanout struct {
 var (
 	_ core.AssignmentLogger = (*Fanout)(nil)
 	_ core.BanditLogger     = (*Fanout)(nil)
+	_ core.AssignmentFilter = (*Fanout)(nil)
+	_ core.BanditFilter     = (*Fanout)(nil)
 )
 
 // NewFanout returns a Fanout over procs; nil entries are ignored.
@@ -44,8 +46,28 @@ func (f *Fanout) LogBanditAction(e core.BanditEvent) {
 	}
 }
 
-// Processors returns the processors in the order given to NewFanout.
-func (f *Fanout) Processors() []*Processor { return f.procs }
+// SuppressAssignment implements core.AssignmentFilter: true when every processor would suppress the
+// exposure as a duplicate, so the client builds no event. It asks the processors in order and stops at the
+// first that would log it; the ones asked before it counted a duplicate, and count it again when the event
+// arrives (a processor whose cache forgot the exposure after a drop disagrees with the others this way).
+func (f *Fanout) SuppressAssignment(flag, subject, allocation, variation string) bool {
+	for _, p := range f.procs {
+		if !p.SuppressAssignment(flag, subject, allocation, variation) {
+			return false
+		}
+	}
+	return len(f.procs) > 0
+}
+
+// SuppressBanditAction implements core.BanditFilter like [Fanout.SuppressAssignment].
+func (f *Fanout) SuppressBanditAction(flag, subject, bandit, action string) bool {
+	for _, p := range f.procs {
+		if !p.SuppressBanditAction(flag, subject, bandit, action) {
+			return false
+		}
+	}
+	return len(f.procs) > 0
+}
 
 // Flush flushes every processor concurrently under the same ctx and joins their errors.
 func (f *Fanout) Flush(ctx context.Context) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/eppokit/eppokit/core"
 	"github.com/eppokit/eppokit/dedupe"
@@ -21,30 +20,23 @@ type Processor struct {
 	enc     Encoder
 	maxSize int // from SizeLimiter; 0 means no limit
 	cache   *dedupe.Cache
-	ids     idSource
+	ids     idSource // used by the batcher only
 
-	queue ring[item]
-	ctr   counters
+	q       queue
+	mem     atomic.Int64 // bytes held outside the queue: the batch being built, waiting and in-flight batches
+	waiting atomic.Int64 // bytes of sealed batches no exporter has taken yet: what the memory policy may drop
+	ctr     counters
 
-	closed   atomic.Bool
-	closing  chan struct{} // closed when Close begins: unblocks blocking-mode senders
-	stop     chan struct{} // closed when Close begins: tells the batcher to drain and finish
-	wake     chan struct{} // a filling queue wakes the batcher before its next poll
-	wakeMask uint64        // a sender whose queue position has these bits clear wakes the batcher
-
-	// Blocking mode: senders waiting for room count themselves in waiters and wait on *room, which the
-	// batcher closes (and replaces) after it freed slots.
-	waiters atomic.Int32
-	room    atomic.Pointer[chan struct{}]
+	wake    chan struct{} // one slot: the batcher has work (events arrived, memory to shed)
 	flushes chan chan uint64
-	spare   chan *batch // settled batches whose storage the batcher may reuse
+	// spare holds the storage of delivered full batches for the batcher to reuse (counted in mem): enough
+	// for the batches one drain of a full queue seals, so that a burst does not allocate fresh storage (and
+	// feed the GC, whose write barriers then slow the logging goroutines).
+	spare chan storage
+	stop  chan struct{} // closed when Close begins: tells the batcher to take the rest and finish
+	loops atomic.Uint64 // batcher loop iterations, so a test can see that an idle batcher sleeps
 
-	// dequeued and intakeDropped let Close know when no logging call is between its counter and the queue.
-	dequeued      atomic.Uint64
-	intakeDropped atomic.Uint64
-	intakeDrops   [numReasons]atomic.Uint64 // the intake share of ctr.dropped, for reporting
-
-	abortCtx context.Context // cancelled when Close's deadline ends
+	abortCtx context.Context // cancelled when Close gives up on delivery
 	abort    context.CancelFunc
 	aborted  atomic.Bool
 
@@ -53,16 +45,19 @@ type Processor struct {
 	ready         []*batch          // sealed batches waiting for an exporter, oldest first
 	outstanding   map[uint64]*batch // sealed batches not yet settled, by sequence
 	settled       chan struct{}     // closed and replaced whenever a batch settles
+	finished      bool              // the batcher sealed its last batch
 	batcherDone   chan struct{}
 	exportersLeft atomic.Int32
 	exportersDone chan struct{}
-	finished      bool // the batcher sealed its last batch
+
+	hooks notifier
+	logs  rateLog
 
 	closeStarted atomic.Bool
+	hurry        context.Context // cancelled when a waiting Close caller's context ends: give up now
+	hurryUp      context.CancelCauseFunc
 	closeDone    chan struct{}
 	closeErr     error
-
-	logs rateLog
 }
 
 var (
@@ -74,30 +69,6 @@ var (
 	_ core.BanditFilter         = (*Processor)(nil)
 )
 
-// item is one queued event; exactly one of a and b is meaningful, as kind says.
-type item struct {
-	kind Kind
-	size int64 // memory estimate counted at intake
-	a    core.AssignmentEvent
-	b    core.BanditEvent
-}
-
-// spareBatches sizes the pool of settled batches kept for reuse: enough to cover the batches one drain of a
-// full queue seals, so that a burst does not allocate fresh batch storage (and feed the GC, whose write
-// barriers then slow the logging goroutines). The pool holds emptied storage only, never events.
-func spareBatches(cfg config) int {
-	return cfg.concurrency + 2 + min((cfg.queueSize+cfg.batchSize-1)/cfg.batchSize, 64)
-}
-
-// clear drops the slot's references so that a queued event's strings and maps are not kept alive.
-func (it *item) clear() {
-	if it.kind == KindBandit {
-		it.b = core.BanditEvent{}
-	} else {
-		it.a = core.AssignmentEvent{}
-	}
-}
-
 // New starts a pipeline that delivers to sink. A nil sink discards every event (counted delivered).
 func New(sink Sink, opts ...Option) *Processor {
 	if sink == nil {
@@ -108,22 +79,19 @@ func New(sink Sink, opts ...Option) *Processor {
 		cfg:           cfg,
 		sink:          sink,
 		ids:           newIDSource(),
-		closing:       make(chan struct{}),
-		stop:          make(chan struct{}),
 		wake:          make(chan struct{}, 1),
-		wakeMask:      wakeMask(cfg.queueSize),
 		flushes:       make(chan chan uint64),
-		spare:         make(chan *batch, spareBatches(cfg)),
+		spare:         make(chan storage, cfg.concurrency+2+min(cfg.queueSize/cfg.batchSize, 64)),
+		stop:          make(chan struct{}),
 		outstanding:   make(map[uint64]*batch),
 		settled:       make(chan struct{}),
 		batcherDone:   make(chan struct{}),
-		closeDone:     make(chan struct{}),
 		exportersDone: make(chan struct{}),
+		closeDone:     make(chan struct{}),
 	}
-	p.queue.init(cfg.queueSize)
-	room := make(chan struct{})
-	p.room.Store(&room)
+	p.q.init(cfg.queueSize)
 	p.logs.init(cfg.logger.With("sink", cfg.name), cfg.logInterval)
+	p.hooks.init(cfg.onDrop, cfg.onError, &p.ctr, &p.logs)
 	p.work = sync.NewCond(&p.mu)
 	p.enc, _ = sink.(Encoder)
 	if l, ok := sink.(SizeLimiter); ok {
@@ -133,6 +101,7 @@ func New(sink Sink, opts ...Option) *Processor {
 		p.cache = dedupe.New(*cfg.dedupe)
 	}
 	p.abortCtx, p.abort = context.WithCancel(context.Background())
+	p.hurry, p.hurryUp = context.WithCancelCause(context.Background())
 	go p.runBatcher()
 	p.exportersLeft.Store(int32(cfg.concurrency))
 	for range cfg.concurrency {
@@ -149,12 +118,21 @@ func (p *Processor) LogAssignment(e core.AssignmentEvent) { p.TryLogAssignment(e
 func (p *Processor) LogBanditAction(e core.BanditEvent) { p.TryLogBanditAction(e) }
 
 // TryLogAssignment is LogAssignment that reports whether the event was queued (or suppressed as a duplicate).
-// false means it was dropped and counted (queue full, closed or memory limit).
+// false means it was dropped and counted (queue full, closed or memory limit). It implements
+// dedupe.AssignmentAcceptor, so a dedupe wrapper in front of the processor leaves a refused key unmarked.
 func (p *Processor) TryLogAssignment(e core.AssignmentEvent) bool {
 	if p.cache == nil {
-		return p.offerAssignment(&e)
+		return p.offer(&e, nil, assignmentRefs(&e))
 	}
-	return p.cache.AdmitAssignment(&e, func() bool { return p.offerAssignment(&e) }) != dedupe.Refused
+	return p.cache.AdmitAssignment(&e, func() bool { return p.offer(&e, nil, assignmentRefs(&e)) }) != dedupe.Refused
+}
+
+// TryLogBanditAction is TryLogAssignment for bandit events.
+func (p *Processor) TryLogBanditAction(e core.BanditEvent) bool {
+	if p.cache == nil {
+		return p.offer(nil, &e, banditRefs(&e))
+	}
+	return p.cache.AdmitBandit(&e, func() bool { return p.offer(nil, &e, banditRefs(&e)) }) != dedupe.Refused
 }
 
 // SuppressAssignment implements core.AssignmentFilter: with dedupe on, true for an exposure already logged
@@ -166,129 +144,6 @@ func (p *Processor) SuppressAssignment(flag, subject, allocation, variation stri
 // SuppressBanditAction implements core.BanditFilter like [Processor.SuppressAssignment].
 func (p *Processor) SuppressBanditAction(flag, subject, bandit, action string) bool {
 	return p.cache != nil && p.cache.Suppress(dedupe.KindBandit, flag, subject, bandit, action)
-}
-
-// TryLogBanditAction is TryLogAssignment for bandit events.
-func (p *Processor) TryLogBanditAction(e core.BanditEvent) bool {
-	if p.cache == nil {
-		return p.offerBandit(&e)
-	}
-	return p.cache.AdmitBandit(&e, func() bool { return p.offerBandit(&e) }) != dedupe.Refused
-}
-
-func (p *Processor) offerAssignment(e *core.AssignmentEvent) bool {
-	s, pos, ok := p.reserve(assignmentSize(e))
-	if ok {
-		s.val.kind, s.val.a = KindAssignment, *e
-		p.commit(s, pos)
-	}
-	return ok
-}
-
-func (p *Processor) offerBandit(e *core.BanditEvent) bool {
-	s, pos, ok := p.reserve(banditSize(e))
-	if ok {
-		s.val.kind, s.val.b = KindBandit, *e
-		p.commit(s, pos)
-	}
-	return ok
-}
-
-// reserve is the whole hot path after dedupe: two atomic adds and a slot claimed with one CAS. The caller
-// writes the event straight into the slot (one copy) and commits it. A false result was counted as a drop.
-// The slot comes back with its size estimate set.
-//
-// accepted is counted before the closed check, so that Close can wait until every sender that got past the
-// check has reached the queue (accepted = dequeued + intakeDropped).
-func (p *Processor) reserve(size int64) (*ringSlot[item], uint64, bool) {
-	p.ctr.accepted.Add(1)
-	if p.closed.Load() {
-		return nil, 0, p.refuse(idxClosed, 0)
-	}
-	if p.ctr.mem.Add(size) > p.cfg.memoryLimit && !p.cfg.blocking {
-		return nil, 0, p.refuse(idxMemoryLimit, size)
-	}
-	if s, pos, ok := p.queue.reserve(); ok {
-		s.val.size = size
-		return s, pos, true
-	}
-	p.nudge()
-	if !p.cfg.blocking {
-		return nil, 0, p.refuse(idxQueueFull, size)
-	}
-	return p.reserveBlocking(size)
-}
-
-// reserveBlocking waits for a free slot (blocking mode) until Close begins.
-func (p *Processor) reserveBlocking(size int64) (*ringSlot[item], uint64, bool) {
-	for {
-		// Load the channel and announce the wait before the retry: a batcher that frees a slot after the
-		// retry saw the ring full also sees waiters > 0 and closes this channel (or a newer one).
-		room := *p.room.Load()
-		p.waiters.Add(1)
-		s, pos, ok := p.queue.reserve()
-		if !ok {
-			p.nudge()
-			select {
-			case <-room:
-			case <-p.closing:
-				p.waiters.Add(-1)
-				return nil, 0, p.refuse(idxClosed, size)
-			}
-		}
-		p.waiters.Add(-1)
-		if ok {
-			s.val.size = size
-			return s, pos, true
-		}
-	}
-}
-
-// commit publishes a filled slot and, every so many positions, wakes the batcher before its next poll.
-func (p *Processor) commit(s *ringSlot[item], pos uint64) {
-	p.queue.commit(s, pos)
-	if pos&p.wakeMask == p.wakeMask {
-		p.nudge()
-	}
-}
-
-// wakeMask makes every n-th sender wake the batcher, n being the power of two nearest below a quarter of
-// the queue: the batcher then drains a quarter-full queue instead of waiting for its poll.
-func wakeMask(queueSize int) uint64 {
-	n := uint64(1)
-	for n*2 <= uint64(max(queueSize/4, 1)) {
-		n *= 2
-	}
-	return n - 1
-}
-
-// signalRoom wakes the blocking-mode senders waiting for a free slot; only the batcher calls it.
-func (p *Processor) signalRoom() {
-	if p.waiters.Load() == 0 {
-		return
-	}
-	next := make(chan struct{})
-	close(*p.room.Swap(&next))
-}
-
-// nudge wakes the batcher without waiting.
-func (p *Processor) nudge() {
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
-
-// refuse counts an intake drop. The batcher reports it to hooks and logs on its next poll: waking it here
-// would make the drop path pay for a goroutine wakeup.
-func (p *Processor) refuse(r reasonIndex, size int64) bool {
-	if size != 0 {
-		p.ctr.mem.Add(-size)
-	}
-	p.ctr.dropped[r].Add(1)
-	p.intakeDrops[r].Add(1)
-	p.intakeDropped.Add(1)
-	return false
 }
 
 // Stats returns a snapshot of the processor's counters. See [Stats] for the accounting identity.
@@ -304,15 +159,16 @@ func (p *Processor) Stats() Stats {
 			settled += n
 		}
 	}
-	s.Accepted = p.ctr.accepted.Load()
-	s.Pending = s.Accepted - settled
 	s.Retried = p.ctr.retried.Load()
 	s.Batches = p.ctr.batches.Load()
-	s.QueueDepth = p.queue.Len()
-	s.QueueCapacity = p.cfg.queueSize
 	s.InFlight = int(max(p.ctr.inFlight.Load(), 0))
-	s.MemoryBytes = max(p.ctr.mem.Load(), 0)
 	s.HookPanics = p.ctr.hookPanics.Load()
+	s.QueueDepth = p.q.r.Len()
+	s.QueueCapacity = p.cfg.queueSize
+	held := p.memoryInUse()
+	s.Accepted = p.q.accepted.Load()
+	s.Pending = s.Accepted - settled
+	s.MemoryBytes = max(held, 0)
 	if p.cache != nil {
 		ds := p.cache.Stats()
 		s.Deduplicated = ds.Hits
@@ -331,24 +187,10 @@ func (p *Processor) Stats() Stats {
 // Name returns the name given with [WithName].
 func (p *Processor) Name() string { return p.cfg.name }
 
-// Size estimates: the struct itself plus the bytes its strings and maps point to. Strings shared with the
-// configuration are counted too, so the estimate errs on the safe side.
-const (
-	attrEntryEstimate = 64
-	itemSize          = int64(unsafe.Sizeof(item{}))
-)
-
-func assignmentSize(e *core.AssignmentEvent) int64 {
-	n := len(e.FeatureFlag) + len(e.Allocation) + len(e.Experiment) + len(e.Variation) + len(e.Subject) +
-		attrEntryEstimate*(len(e.SubjectAttributes)+len(e.ExtraLogging))
-	return itemSize + int64(n)
-}
-
-func banditSize(e *core.BanditEvent) int64 {
-	n := len(e.FlagKey) + len(e.BanditKey) + len(e.Subject) + len(e.Action) + len(e.ModelVersion) +
-		attrEntryEstimate*(len(e.SubjectNumericAttributes)+len(e.SubjectCategoricalAttributes)+
-			len(e.ActionNumericAttributes)+len(e.ActionCategoricalAttributes))
-	return itemSize + int64(n)
+// memoryInUse is what [WithMemoryLimit] bounds: the queue's slots and events, and everything the batcher
+// and exporters hold.
+func (p *Processor) memoryInUse() int64 {
+	return p.q.bytes.Load() + p.q.storage.Load() + p.mem.Load()
 }
 
 // discard is the sink used when New is given nil.

@@ -130,14 +130,7 @@ func TestQueueFullDropsAndDoesNotPoisonDedupe(t *testing.T) {
 		eventually(t, 5*time.Second, func() bool { return p.TryLogAssignment(assignment("f", refused, "v")) },
 			"refused key stayed poisoned")
 	}
-	if err := p.Close(ctxTimeout(t, 5*time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	st := p.Stats()
-	checkIdentity(t, st)
-	if st.Pending != 0 {
-		t.Fatalf("pending after close: %+v", st)
-	}
+	closeAndCheck(t, p)
 	if refused != "" && sink.subjects()[refused] != 1 {
 		t.Fatalf("refused subject delivered %d times, want 1 after the retry", sink.subjects()[refused])
 	}

@@ -1,6 +1,7 @@
 package batching
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 	"time"
@@ -9,7 +10,7 @@ import (
 // rateLog writes at most one line per key and interval; occurrences in between are summed into the next
 // line ("count") instead of being forgotten, unlike a warn-once.
 type rateLog struct {
-	log      *slog.Logger
+	logger   *slog.Logger
 	interval time.Duration
 	mu       sync.Mutex
 	keys     map[string]*rateKey
@@ -21,11 +22,21 @@ type rateKey struct {
 }
 
 func (r *rateLog) init(l *slog.Logger, interval time.Duration) {
-	r.log, r.interval, r.keys = l, interval, make(map[string]*rateKey)
+	r.logger, r.interval, r.keys = l, interval, make(map[string]*rateKey)
 }
 
-// warn logs msg for key with count occurrences, unless a line for key went out less than interval ago.
+// warn logs msg at WARN for key with count occurrences, unless a line for key went out less than interval
+// ago.
 func (r *rateLog) warn(key, msg string, count int, attrs ...any) {
+	r.log(slog.LevelWarn, key, msg, count, attrs...)
+}
+
+// error is warn at ERROR level.
+func (r *rateLog) error(key, msg string, count int, attrs ...any) {
+	r.log(slog.LevelError, key, msg, count, attrs...)
+}
+
+func (r *rateLog) log(level slog.Level, key, msg string, count int, attrs ...any) {
 	r.mu.Lock()
 	k := r.keys[key]
 	if k == nil {
@@ -41,7 +52,7 @@ func (r *rateLog) warn(key, msg string, count int, attrs ...any) {
 	count += k.suppressed
 	k.suppressed, k.last = 0, now
 	r.mu.Unlock()
-	r.log.Warn(msg, append(attrs, slog.Int("count", count))...)
+	r.logger.Log(context.Background(), level, msg, append(attrs, slog.Int("count", count))...)
 }
 
 // flush writes one line per key with occurrences still suppressed, so that no count is left unreported.
@@ -56,6 +67,6 @@ func (r *rateLog) flush() {
 	}
 	r.mu.Unlock()
 	for key, n := range pending {
-		r.log.Warn("exposure pipeline events not logged individually", slog.String("kind", key), slog.Int("count", n))
+		r.logger.Warn("exposure pipeline events not logged individually", slog.String("kind", key), slog.Int("count", n))
 	}
 }

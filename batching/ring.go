@@ -109,5 +109,8 @@ func (r *ring[T]) Len() int {
 	return int(t - h)
 }
 
+// release lets the slots go once no producer or consumer can reach the ring again (Close).
+func (r *ring[T]) release() { r.slots = nil }
+
 // Cap returns the number of slots.
 func (r *ring[T]) Cap() int { return int(r.size) }

@@ -7,27 +7,18 @@ import (
 	"time"
 
 	"github.com/eppokit/eppokit/core"
+	"github.com/eppokit/eppokit/dedupe"
 )
 
-// Kind tells which event an [Event] carries.
-type Kind uint8
+// Kind is dedupe.Kind: the pipeline and the dedupe cache share one kind type. The alias and the constants
+// below let a sink name an event's kind without importing dedupe.
+type Kind = dedupe.Kind
 
-// Event kinds.
+// Event kinds, as [Event.Kind] carries them.
 const (
-	KindAssignment Kind = iota + 1
-	KindBandit
+	KindAssignment = dedupe.KindAssignment
+	KindBandit     = dedupe.KindBandit
 )
-
-// String returns "assignment" or "bandit".
-func (k Kind) String() string {
-	switch k {
-	case KindAssignment:
-		return "assignment"
-	case KindBandit:
-		return "bandit"
-	}
-	return fmt.Sprintf("Kind(%d)", uint8(k))
-}
 
 // Event is one exposure on its way to a sink. Exactly one of Assignment and Bandit is set, as Kind says.
 type Event struct {
@@ -60,7 +51,8 @@ type Batch struct {
 //
 // Export returns nil when every event was delivered. Otherwise it returns an error the pipeline classifies:
 // wrap permanent failures with [Permanent], report a server's requested wait with [RetryAfter], and report
-// per-event failures with [*PartialError]. Any other error is treated as transient and retried.
+// per-event failures with [*PartialError]. Any other error (backoff.PermanentError included: [Permanent]
+// is the one way to say "do not retry") is treated as transient and retried.
 type Sink interface {
 	Export(ctx context.Context, b Batch) error
 	// Close releases the sink's resources after the last Export. It must return when ctx ends.
@@ -85,14 +77,14 @@ type Flusher interface {
 	Flush(ctx context.Context) error
 }
 
-// ErrPermanent marks a failure that retrying cannot fix; test for it with errors.Is.
-var ErrPermanent = errors.New("permanent failure")
+// errPermanent is what [Permanent] adds to an error's chain.
+var errPermanent = errors.New("permanent failure")
 
 type permanentError struct{ err error }
 
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() []error {
-	return []error{e.err, ErrPermanent}
+	return []error{e.err, errPermanent}
 }
 
 // Permanent marks err as not worth retrying (an HTTP 4xx other than 408/429, an invalid message).
@@ -105,7 +97,7 @@ func Permanent(err error) error {
 }
 
 // IsPermanent reports whether err, or any error it wraps, was marked with [Permanent].
-func IsPermanent(err error) bool { return errors.Is(err, ErrPermanent) }
+func IsPermanent(err error) bool { return errors.Is(err, errPermanent) }
 
 // RetryAfterError carries the wait a peer asked for (an HTTP Retry-After header) with a transient failure.
 type RetryAfterError struct {

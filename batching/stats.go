@@ -79,7 +79,8 @@ type Stats struct {
 	InFlight int `json:"in_flight"`
 	// Batches counts batches handed to the sink for a first attempt.
 	Batches uint64 `json:"batches"`
-	// MemoryBytes is the estimated memory held for undelivered events.
+	// MemoryBytes is the memory the processor holds, as [WithMemoryLimit] counts it: queue and batcher
+	// buffers, waiting and in-flight batches with their retry copies, and what their events point to.
 	MemoryBytes int64 `json:"memory_bytes"`
 	// HookPanics counts recovered panics in drop and error hooks.
 	HookPanics    uint64        `json:"hook_panics"`
@@ -97,36 +98,29 @@ func (s Stats) DroppedTotal() uint64 {
 	return n
 }
 
-// counters are the atomics behind [Stats]. The intake ones sit on their own cache line because every
-// logging goroutine writes them.
+// counters are the atomics behind [Stats] (accepted lives with the queue, under its lock).
 type counters struct {
-	accepted atomic.Uint64
-	mem      atomic.Int64
-	_        [48]byte
-
 	delivered  atomic.Uint64
 	retried    atomic.Uint64
 	batches    atomic.Uint64
 	inFlight   atomic.Int64
 	hookPanics atomic.Uint64
 	dropped    [numReasons]atomic.Uint64
+	intake     [numReasons]atomic.Uint64 // the share of dropped counted at intake, for hooks and logs
 
 	errMu   sync.Mutex
 	lastErr string
 	errTime time.Time
+	causes  [numReasons]string // the last error behind each drop reason, for Close's message
 }
 
-func (c *counters) settledTotal() uint64 {
-	n := c.delivered.Load()
-	for i := range c.dropped {
-		n += c.dropped[i].Load()
-	}
-	return n
-}
-
-func (c *counters) setLastError(err error) {
+// setLastError records err as the last error and, for reason >= 0, as the last cause of that drop reason.
+func (c *counters) setLastError(reason reasonIndex, err error) {
 	c.errMu.Lock()
 	c.lastErr = err.Error()
 	c.errTime = time.Now()
+	if reason >= 0 {
+		c.causes[reason] = err.Error()
+	}
 	c.errMu.Unlock()
 }

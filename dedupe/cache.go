@@ -1,6 +1,7 @@
 package dedupe
 
 import (
+	"fmt"
 	"hash/maphash"
 	"math/bits"
 	"sync"
@@ -10,14 +11,25 @@ import (
 	"github.com/eppokit/eppokit/core"
 )
 
-// Kind separates the assignment and bandit key spaces inside one [Cache].
+// Kind tells an assignment from a bandit event; the two are separate key spaces inside one [Cache].
 type Kind uint8
 
-// Key spaces.
+// Event kinds.
 const (
 	KindAssignment Kind = iota + 1
 	KindBandit
 )
+
+// String returns "assignment" or "bandit".
+func (k Kind) String() string {
+	switch k {
+	case KindAssignment:
+		return "assignment"
+	case KindBandit:
+		return "bandit"
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
 
 // Decision is the outcome of [Cache.Admit].
 type Decision uint8
@@ -66,6 +78,8 @@ type Stats struct {
 	Evictions uint64 `json:"evictions"`
 	// Refused counts misses and changes whose event the downstream did not accept (the key was restored).
 	Refused uint64 `json:"refused"`
+	// Forgotten counts entries removed by [Cache.Forget] because their accepted event was later dropped.
+	Forgotten uint64 `json:"forgotten"`
 	// Entries is the number of keys held now; it never exceeds Capacity.
 	Entries int `json:"entries"`
 	// Capacity is the most keys the cache holds.
@@ -75,15 +89,15 @@ type Stats struct {
 // Cache is a bounded, sharded, concurrency-safe exposure cache. Create it with [New]; the zero value is not
 // usable. All methods may be called from many goroutines.
 //
-// Each shard is a lock plus a set-associative table: a key hashes to one bucket of up to [bucketWays]
+// Each shard is a lock plus a set-associative table: a key hashes to one bucket of up to seven
 // entries, and a full bucket evicts one of its own entries with CLOCK (second chance). Entries are
-// fingerprints, not the events' strings: an entry costs a fixed ~18 bytes and keeps no event alive. A hit is
-// decided without the lock, from one atomic word; misses and changes take the shard lock.
+// fingerprints, not the events' strings: a bucket is 128 bytes, about 18.3 bytes per entry (8 more with a
+// TTL), and keeps no event alive. A hit is decided without the lock, from one atomic word; misses, changes
+// and forgets take the shard lock.
 type Cache struct {
 	seed     maphash.Seed
 	shift    uint // 64 - log2(len(shards))
 	shards   []shard
-	hits     hitCounter
 	capacity int
 	ttl      int64 // nanoseconds; 0 means no expiry
 	now      func() time.Time
@@ -110,15 +124,27 @@ type bucket struct {
 	_    [8]byte
 }
 
+// shard groups its fields by who writes them, a full cache line apart so that no two groups can share a
+// line whatever the shard's address: lock-free hits on one core must not invalidate the line other cores
+// read on every call, nor the one misses lock.
 type shard struct {
-	mu      sync.Mutex
+	// Written only by New; read by every call.
 	buckets []bucket
 	at      []atomic.Int64 // per way (bucket*bucketWays+way), when its event was logged; only with a TTL
-	held    int
+	_       [cacheLine]byte
 
-	misses, changes, expirations, evictions, refused uint64
-	_                                                [64]byte // keep neighbouring shards' locks off this cache line
+	// Written by every hit, without the lock.
+	hits atomic.Uint64
+	_    [cacheLine]byte
+
+	// Guarded by mu.
+	mu                                                          sync.Mutex
+	held                                                        int
+	misses, changes, expirations, evictions, refused, forgotten uint64
+	_                                                           [cacheLine]byte // off the next shard's first line
 }
+
+const cacheLine = 64
 
 // New returns an empty cache configured by opts.
 func New(opts Options) *Cache {
@@ -231,7 +257,8 @@ type reservation struct {
 // Admit makes the dedupe decision for one event and, when the event must be logged, calls offer to pass it
 // on. The key is marked before offer runs, so concurrent identical calls are suppressed and exactly one
 // offer happens; if offer returns false or panics, the key is restored to its previous state (a refused event
-// never poisons the cache) and the panic is propagated. No lock is held while offer runs.
+// never poisons the cache) and the panic is propagated. No lock is held while offer runs. An event that offer
+// accepted and that is lost later must be handed to [Cache.Forget].
 //
 // For assignments v1 and v2 are the allocation and variation keys; for bandits, the bandit key and action.
 func (c *Cache) Admit(kind Kind, flag, subject, v1, v2 string, offer func() bool) Decision {
@@ -243,14 +270,14 @@ func (c *Cache) Admit(kind Kind, flag, subject, v1, v2 string, offer func() bool
 		now = c.now().UnixNano()
 	}
 	if l.hit(fp, now, c.ttl) {
-		c.hits.add()
+		l.s.hits.Add(1)
 		return Suppressed
 	}
 	l.s.mu.Lock()
 	d, r := l.reserve(c, key, fp, now)
 	l.s.mu.Unlock()
 	if d == Suppressed {
-		c.hits.add()
+		l.s.hits.Add(1)
 		return d
 	}
 	accepted := false
@@ -308,8 +335,8 @@ func (c *Cache) Suppress(kind Kind, flag, subject, v1, v2 string) bool {
 	if c.ttl > 0 {
 		now = c.now().UnixNano()
 	}
-	if c.locate(key).hit(c.fingerprint(key, v1, v2), now, c.ttl) {
-		c.hits.add()
+	if l := c.locate(key); l.hit(c.fingerprint(key, v1, v2), now, c.ttl) {
+		l.s.hits.Add(1)
 		return true
 	}
 	return false
@@ -327,17 +354,50 @@ func (c *Cache) AdmitBandit(e *core.BanditEvent, offer func() bool) Decision {
 
 // Seen reports whether the exposure is currently marked (and not expired) without changing anything.
 func (c *Cache) Seen(kind Kind, flag, subject, v1, v2 string) bool {
+	l, w := c.lockExposure(kind, flag, subject, v1, v2)
+	defer l.s.mu.Unlock()
+	return w >= 0 && (c.ttl == 0 || c.now().UnixNano()-l.loggedAt(w) < c.ttl)
+}
+
+// Forget removes the entry of the key (kind, flag, subject) if it still holds the value (v1, v2), and
+// reports whether it removed one. A caller that accepted an event (Admit returned LoggedNew or
+// LoggedChanged) and later dropped it calls Forget, so the next identical exposure is logged again. An entry
+// that meanwhile moved to another value is left alone: the newer decision stands. An expired entry holding
+// the value is removed too.
+func (c *Cache) Forget(kind Kind, flag, subject, v1, v2 string) bool {
+	l, w := c.lockExposure(kind, flag, subject, v1, v2)
+	defer l.s.mu.Unlock()
+	if w < 0 {
+		return false
+	}
+	l.clear(w)
+	l.s.forgotten++
+	return true
+}
+
+// lockExposure locks the exposure's shard and returns its slot and the way holding exactly this exposure,
+// or -1. The caller unlocks.
+func (c *Cache) lockExposure(kind Kind, flag, subject, v1, v2 string) (slot, int) {
 	key := c.keyHash(kind, flag, subject)
 	fp := c.fingerprint(key, v1, v2)
 	l := c.locate(key)
 	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
 	for w := range int(l.b.ways) {
 		if l.b.fps[w].Load() == fp {
-			return c.ttl == 0 || c.now().UnixNano()-l.loggedAt(w) < c.ttl
+			return l, w
 		}
 	}
-	return false
+	return l, -1
+}
+
+// ForgetAssignment is [Cache.Forget] for an assignment event.
+func (c *Cache) ForgetAssignment(e *core.AssignmentEvent) bool {
+	return c.Forget(KindAssignment, e.FeatureFlag, e.Subject, e.Allocation, e.Variation)
+}
+
+// ForgetBandit is [Cache.Forget] for a bandit event.
+func (c *Cache) ForgetBandit(e *core.BanditEvent) bool {
+	return c.Forget(KindBandit, e.FlagKey, e.Subject, e.BanditKey, e.Action)
 }
 
 // Len returns the number of keys held.
@@ -354,15 +414,17 @@ func (c *Cache) Len() int {
 
 // Stats returns a snapshot of the counters, summed over shards.
 func (c *Cache) Stats() Stats {
-	st := Stats{Capacity: c.capacity, Hits: c.hits.sum()}
+	st := Stats{Capacity: c.capacity}
 	for i := range c.shards {
 		s := &c.shards[i]
+		st.Hits += s.hits.Load()
 		s.mu.Lock()
 		st.Misses += s.misses
 		st.Changes += s.changes
 		st.Expirations += s.expirations
 		st.Evictions += s.evictions
 		st.Refused += s.refused
+		st.Forgotten += s.forgotten
 		st.Entries += s.held
 		s.mu.Unlock()
 	}
@@ -411,8 +473,7 @@ func (l slot) write(w int, key, fp uint64, now int64) uint32 {
 	return b.gens[w]
 }
 
-// victim returns an empty way of the bucket, or evicts one with CLOCK: a referenced way loses its mark and
-// is passed over once.
+// victim returns an empty way of the bucket, or evicts one with CLOCK. The caller holds the shard lock.
 func (l slot) victim() int {
 	b := l.b
 	for w := range int(b.ways) {
@@ -421,16 +482,28 @@ func (l slot) victim() int {
 			return w
 		}
 	}
-	for {
-		w := int(b.hand)
-		b.hand = uint8((w + 1) % int(b.ways))
-		if bit := uint32(1) << w; b.ref.Load()&bit != 0 {
-			b.ref.And(^bit)
-			continue
+	w, passed := clock(b.ref.Load(), int(b.hand), int(b.ways))
+	b.ref.And(^passed)
+	b.hand = uint8((w + 1) % int(b.ways))
+	l.s.evictions++
+	return w
+}
+
+// clock makes one CLOCK (second chance) decision on a snapshot of the reference bits: from the hand, it
+// passes over referenced ways, whose bits the caller clears, and picks the first unreferenced one; when every
+// way is referenced, one sweep has cleared them all and the way at the hand is picked, as a second sweep
+// would. Working on a snapshot bounds it to one sweep even while lock-free hits keep setting bits; a bit set
+// during the sweep is honoured at the next eviction, or lost, which costs at most an early eviction.
+func clock(ref uint32, hand, ways int) (victim int, passed uint32) {
+	for i := range ways {
+		w := (hand + i) % ways
+		bit := uint32(1) << w
+		if ref&bit == 0 {
+			return w, passed
 		}
-		l.s.evictions++
-		return w
+		passed |= bit
 	}
+	return hand, passed
 }
 
 // rollback undoes a reservation whose event was refused, unless a newer decision already overwrote the way.
@@ -440,15 +513,23 @@ func (l slot) rollback(r reservation) {
 	if b.gens[r.way] != r.gen || b.fps[r.way].Load() != r.fp {
 		return
 	}
-	b.gens[r.way]++
 	if r.hadOld {
+		b.gens[r.way]++
 		if s.at != nil {
 			s.at[l.idx*bucketWays+r.way].Store(r.oldAt)
 		}
 		b.fps[r.way].Store(r.oldFP)
 		return
 	}
-	b.fps[r.way].Store(0)
-	b.ref.And(^(uint32(1) << r.way))
-	s.held--
+	l.clear(r.way)
+}
+
+// clear empties way w. The generation moves on, so a pending rollback of the cleared value does nothing.
+// The caller holds the shard lock.
+func (l slot) clear(w int) {
+	b := l.b
+	b.gens[w]++
+	b.fps[w].Store(0)
+	b.ref.And(^(uint32(1) << w))
+	l.s.held--
 }

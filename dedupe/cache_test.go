@@ -191,3 +191,11 @@ func TestHitsCountedAcrossGoroutines(t *testing.T) {
 		t.Fatalf("stats %+v, want %d hits and 1 miss", st, goroutines*each)
 	}
 }
+
+func TestKindString(t *testing.T) {
+	for k, want := range map[Kind]string{KindAssignment: "assignment", KindBandit: "bandit", 7: "Kind(7)"} {
+		if got := k.String(); got != want {
+			t.Errorf("Kind(%d).String() = %q, want %q", uint8(k), got, want)
+		}
+	}
+}

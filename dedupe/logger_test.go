@@ -67,3 +67,23 @@ func TestBanditLoggerRecoversPanic(t *testing.T) {
 		t.Fatalf("calls %d, stats %+v", next.calls, st)
 	}
 }
+
+// TestAssignmentLoggerForgetAfterLaterLoss: the wrapper cannot see a loss after next accepted the event;
+// forgetting through its cache (as a drop hook would) makes the same exposure go to next again.
+func TestAssignmentLoggerForgetAfterLaterLoss(t *testing.T) {
+	next := &countingLogger{}
+	l := AssignmentLogger(next, Options{})
+	e := core.AssignmentEvent{FeatureFlag: "f", Subject: "s", Allocation: "x", Variation: "A"}
+	l.LogAssignment(e)
+	l.LogAssignment(e)
+	if next.n != 1 {
+		t.Fatalf("next saw %d events, want 1", next.n)
+	}
+	if !l.Cache().ForgetAssignment(&e) {
+		t.Fatal("ForgetAssignment removed nothing")
+	}
+	l.LogAssignment(e)
+	if next.n != 2 || l.Stats().Forgotten != 1 {
+		t.Fatalf("after Forget next saw %d events (want 2), stats %+v", next.n, l.Stats())
+	}
+}
