@@ -158,9 +158,7 @@ func first(s []string) string {
 }
 
 // CheckCloseError checks what Close returned against the Stats read after it: nil when every accepted
-// event was delivered, and otherwise nil or a *batching.UndeliveredError. (Close reports every loss over
-// the processor's life as an UndeliveredError in newer versions of batching, only the losses at shutdown
-// in older ones; both are accepted here, so that the tests hold on either.)
+// event was delivered, and otherwise a *batching.UndeliveredError counting exactly the events not delivered.
 func CheckCloseError(t testing.TB, err error, st batching.Stats) {
 	t.Helper()
 	if st.Delivered == st.Accepted && st.Pending == 0 {
@@ -170,7 +168,11 @@ func CheckCloseError(t testing.TB, err error, st batching.Stats) {
 		return
 	}
 	var ue *batching.UndeliveredError
-	if err != nil && !errors.As(err, &ue) {
-		t.Fatalf("Close = %v (%T), want nil or a *batching.UndeliveredError", err, err)
+	if !errors.As(err, &ue) {
+		t.Fatalf("Close = %v (%T) with %d of %d events not delivered, want a *batching.UndeliveredError",
+			err, err, st.Accepted-st.Delivered, st.Accepted)
+	}
+	if ue.Count != st.Accepted-st.Delivered {
+		t.Fatalf("Close's error counts %d undelivered, Stats say %d: %v", ue.Count, st.Accepted-st.Delivered, err)
 	}
 }

@@ -55,10 +55,9 @@ func TestPipelineAccounting(t *testing.T) {
 		}
 	}
 	adapterstest.Log(p, logged)
-	if err := p.Close(ctxT(t, 20*time.Second)); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	err = p.Close(ctxT(t, 20*time.Second))
 	st := p.Stats()
+	adapterstest.CheckCloseError(t, err, st)
 	if st.Dropped[batching.ReasonOversize] != 2 || st.Dropped[batching.ReasonEncode] != 1 || st.DroppedTotal() != 3 {
 		t.Fatalf("dropped = %v, want 2 oversize and 1 encode", st.Dropped)
 	}

@@ -2,6 +2,7 @@ package openfeature
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"testing"
@@ -35,10 +36,20 @@ func TestOwnedShutdownDrainsPipeline(t *testing.T) {
 			t.Fatalf("user-%d: %+v, %v; want a SPLIT", i, d, err)
 		}
 	}
-	shutdownAPI(t, api)
+	sctx, cancel := context.WithTimeout(ctx, guard)
+	defer cancel()
+	shutdownErr := api.Shutdown(sctx)
 
 	s := proc.Stats()
 	t.Logf("accepted %d, delivered %d, dropped %v", s.Accepted, s.Delivered, s.Dropped)
+	// The shutdown reports the pipeline's losses: nil only when everything was delivered.
+	var ue *batching.UndeliveredError
+	switch {
+	case s.DroppedTotal() == 0 && shutdownErr != nil:
+		t.Errorf("api.Shutdown: %v, although every exposure was delivered", shutdownErr)
+	case s.DroppedTotal() > 0 && (!errors.As(shutdownErr, &ue) || ue.Count != s.DroppedTotal()):
+		t.Errorf("api.Shutdown = %v; want the pipeline's UndeliveredError counting %d drops", shutdownErr, s.DroppedTotal())
+	}
 	if s.Accepted != n || s.Pending != 0 || s.Delivered+s.DroppedTotal() != s.Accepted {
 		t.Errorf("after shutdown: %+v; want %d accepted, none pending, delivered + dropped = accepted", s, n)
 	}
