@@ -1,13 +1,11 @@
 package rudderstack
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/eppokit/eppokit/adapters/internal/trackexport"
-	"github.com/eppokit/eppokit/batching"
 )
 
 // Defaults applied to zero fields of [Config], and to the pipeline [NewLogger] builds.
@@ -20,15 +18,6 @@ const (
 	// and the library's per-message routing make larger requests slower to turn around (measured: 512
 	// reaches 0.7x the raw library's throughput, 256 about 1x).
 	DefaultBatchSize = 256
-)
-
-var (
-	// ErrInvalidConfig is wrapped by the error of [NewSink] and [NewLogger] when a [Config] cannot be
-	// used; the message names the field.
-	ErrInvalidConfig = errors.New("rudderstack: invalid configuration")
-	// ErrClosed is the cause of the permanent error Export returns after Close. It is
-	// [batching.ErrClosed], so one errors.Is test works for every adapter and the pipeline.
-	ErrClosed = batching.ErrClosed
 )
 
 // Config configures a [Sink]. WriteKey and DataPlaneURL are required; every other zero field takes its

@@ -1,7 +1,6 @@
 package segment
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -23,15 +22,6 @@ const (
 	// DefaultBatchSize is both the library's batch size and the batch size of [NewLogger]'s pipeline
 	// (the pipeline's own default), so that a full pipeline batch leaves in one request.
 	DefaultBatchSize = batching.DefaultBatchSize
-)
-
-var (
-	// ErrInvalidConfig is wrapped by the error of [NewSink] and [NewLogger] when a [Config] cannot be
-	// used; the message names the field.
-	ErrInvalidConfig = errors.New("segment: invalid configuration")
-	// ErrClosed is the cause of the permanent error Export returns after Close. It is
-	// [batching.ErrClosed], so one errors.Is test works for every adapter and the pipeline.
-	ErrClosed = batching.ErrClosed
 )
 
 // Config configures a [Sink]. Only WriteKey is required; every zero field takes its default.

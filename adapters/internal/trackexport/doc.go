@@ -2,10 +2,11 @@
 // (segmentio/analytics-go/v3 and its fork rudderlabs/analytics-go/v4) have the same shape: a blocking
 // Enqueue into a 100-slot channel, one loop goroutine that batches, a goroutine per HTTP batch, ten
 // attempts per batch, and a Callback told Success or Failure per message. This package turns such a
-// client into a [batching.Sink] whose answers are the truth. An adapter hands [NewSink] its Config as
-// [Settings] (checked and defaulted once, here, for both) and its library as a [Library] (how to start the
-// client, build its Track type and read a messageId back); [NewLogger] adds the pipeline defaults both
-// adapters give.
+// client into a [batching.Sink] whose answers are the truth. An adapter hands [NewSink] the Config fields
+// both adapters have through [Common], its base-URL field as a [URL] and its library as a [Library] (its
+// name and sentinel, how to start the client, build its Track type and read a messageId back); the
+// settings are checked and defaulted once, here, for both, and NewSink returns the adapter's own Sink type.
+// [NewLogger] adds the pipeline defaults both adapters give.
 //
 //   - [Build] renders an event as a Track call: userId = subject, messageId = the event ID (stable across
 //     the pipeline's retries, so the service can dedupe) and properties = the event's fields under their JSON

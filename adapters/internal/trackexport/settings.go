@@ -52,6 +52,16 @@ type Settings struct {
 	Transient []error
 }
 
+// Common returns the Settings of the Config fields both adapters have, under the same names and in the
+// order both Configs declare them, so that each adapter copies them in one call; [NewSink] adds what is
+// the adapter's own.
+func Common(writeKey, assignmentEvent, banditEvent string, batchSize int, interval, requestTimeout time.Duration,
+	httpClient *http.Client, logger *slog.Logger) Settings {
+	return Settings{WriteKey: writeKey, Names: Names{Assignment: assignmentEvent, Bandit: banditEvent},
+		BatchSize: batchSize, Interval: interval, RequestTimeout: requestTimeout, HTTPClient: httpClient,
+		Logger: logger}
+}
+
 // Parts are what an adapter hands its library: the settings with defaults applied, the transport, the
 // logger, and the exporter whose Success and Failure its Callback calls.
 type Parts struct {

@@ -13,8 +13,15 @@ type Sink struct {
 	transport *Transport
 }
 
-// Library is what the exporter needs of an analytics client library whose message type is M.
+// Library is what the exporter needs of an analytics client library whose message type is M, and of the
+// adapter built on it.
 type Library[M any] struct {
+	// Adapter names the adapter in errors and logs ("segment", "rudderstack").
+	Adapter string
+	// Invalid is the adapter's ErrInvalidConfig, wrapped by every configuration error.
+	Invalid error
+	// DefaultBatchSize replaces a zero BatchSize.
+	DefaultBatchSize int
 	// Attempts is how many times the library sends one request body before it reports a failure.
 	Attempts int
 	// Transient lists the library's errors that retrying may fix.
@@ -33,9 +40,20 @@ type LibraryClient[M any] interface {
 	Close() error
 }
 
-// NewSink checks s and fills in its defaults ([NewParts]), starts the library's client and returns the
-// sink that drives it. Errors wrap s.Invalid: the library refuses only configurations it cannot use.
-func NewSink[M any](s Settings, lib Library[M]) (*Sink, error) {
+// URL is an adapter's base-URL Config field: its name (for errors), its value, and whether it is
+// required or may be left to the library's default.
+type URL struct {
+	Field, Value string
+	Required     bool
+}
+
+// NewSink completes s (from [Common]) with url and lib's adapter fields, checks it and fills in its
+// defaults ([NewParts]), starts the library's client and returns wrap of the sink that drives it: the
+// adapter's own Sink type. On error it returns a nil *W and an error wrapping lib.Invalid (the library
+// refuses only configurations it cannot use).
+func NewSink[W, M any](url URL, s Settings, lib Library[M], wrap func(*Sink) *W) (*W, error) {
+	s.Adapter, s.Invalid, s.DefaultBatchSize = lib.Adapter, lib.Invalid, lib.DefaultBatchSize
+	s.URLField, s.URL, s.URLRequired = url.Field, url.Value, url.Required
 	s.Attempts, s.Transient = lib.Attempts, lib.Transient
 	p, err := NewParts(s)
 	if err != nil {
@@ -46,7 +64,7 @@ func NewSink[M any](s Settings, lib Library[M]) (*Sink, error) {
 		return nil, fmt.Errorf("%w: %w", s.Invalid, err)
 	}
 	p.Exporter.SetClient(libraryClient[M]{c: c, track: lib.Track})
-	return &Sink{exp: p.Exporter, transport: p.Transport}, nil
+	return wrap(&Sink{exp: p.Exporter, transport: p.Transport}), nil
 }
 
 // libraryClient is a [Client] over a library's client.
@@ -74,14 +92,16 @@ func (s *Sink) Requests() (sent, replayed uint64) {
 	return s.transport.Requests(), s.transport.Replays()
 }
 
-// TrackID returns the messageId of a library message that is a T or a *T (the library's Track type),
-// read by id; "" for any other message.
-func TrackID[T any](m any, id func(*T) string) string {
-	switch t := m.(type) {
-	case T:
-		return id(&t)
-	case *T:
-		return id(t)
+// TrackID returns a [Library.ID] for a library whose Track type is T: it reads, with id, the messageId
+// of a message that is a T or a *T, and returns "" for any other message.
+func TrackID[M any, T any](id func(*T) string) func(M) string {
+	return func(m M) string {
+		switch t := any(m).(type) {
+		case T:
+			return id(&t)
+		case *T:
+			return id(t)
+		}
+		return ""
 	}
-	return ""
 }
