@@ -346,7 +346,8 @@ func (p *Processor) seal(bd *builder) {
 
 // recycle offers the storage of a batch whose events were all delivered to the next batch, so that a
 // steady stream of full batches does not allocate. Only full-size storage is kept, and only storage no
-// hook and no sink call can still read: a batch with a drop is never recycled.
+// hook and no sink call can still read: a batch with a drop is recycled only when no exporter saw it and
+// no drop hook is set (shed).
 func (p *Processor) recycle(b *batch) {
 	if cap(b.store.events) != p.cfg.batchSize {
 		return
@@ -459,6 +460,11 @@ func (p *Processor) shed() (over bool) {
 		p.waiting.Add(-b.mem) // unchanged since seal: only an exporter makes retry copies
 		p.mu.Unlock()
 		p.settle(b, b.events, idxMemoryLimit, fmt.Errorf("%w (%d bytes)", errMemoryLimit, p.cfg.memoryLimit))
+		if p.hooks.onDrop == nil {
+			// No exporter ever saw this batch and no hook holds its events, so its storage can serve the
+			// next batch: a long outage then sheds without allocating (and without GC work on senders).
+			p.recycle(b)
+		}
 	}
 	return false
 }
