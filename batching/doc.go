@@ -60,12 +60,15 @@
 //
 // # Why a lock-free ring
 //
-// The queue is a bounded multi-producer ring with per-slot sequence numbers (ring.go). It was measured
-// against the plain design, a mutex and a slice the batcher takes whole, on this project's 2-core machine:
-// five interleaved runs each, median ns/op, BenchmarkMD5Baseline at 119. With one sender they tie
-// (BenchmarkLogAssignment ring 343-358, mutex 417, spread ±20 %; BenchmarkLogAssignmentNoDedupe 77-79 and
-// 81); with two, the ring wins beyond the spread (BenchmarkLogAssignmentParallel 278 and 374,
-// BenchmarkIntake 4.05 and 3.24 M events/s), so it stays. Close cannot strand an event in it: a sender counts
-// itself before checking whether Close began and ends counted as taken or refused, and the batcher's last
-// drain waits until every counted sender has ended.
+// The queue is a bounded multi-producer ring with per-slot sequence numbers (ring.go). Behind the whole
+// Processor it was measured against the plain design, a mutex and a slice the batcher takes whole (the
+// version of this package before the ring came back), on this project's 2-core machine: five interleaved
+// runs each, median ns/op, BenchmarkMD5Baseline at 119. With one sender they tie (BenchmarkLogAssignment
+// ring 343-358, mutex 417, spread ±20 %); with two, the ring was ahead beyond the spread
+// (BenchmarkLogAssignmentParallel 278 and 374, BenchmarkIntake 4.05 and 3.24 M events/s), so it stays.
+// BenchmarkIntakeQueue keeps the two queues side by side on their own (two producers, one draining
+// consumer, the pipeline's item type): there they tie on 2 cores, the ring's runs spreading more (23-90 ns
+// per event against the mutex's 46-60), since three busy goroutines share two cores. Close cannot strand
+// an event in the ring: a sender counts itself before checking whether Close began and ends counted as
+// taken or refused, and the batcher's last drain waits until every counted sender has ended.
 package batching
