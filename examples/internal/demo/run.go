@@ -50,11 +50,8 @@ func Finish(client *core.Client, logger Logger, stats func() []batching.Stats) {
 	sum := Summarize(stats())
 	fmt.Println(sum.Line())
 	PrintStats(os.Stdout, sum)
-	if err != nil {
+	if err != nil { // Close says how many were not delivered, and why, whenever any was not
 		Fail("%v", err)
-	}
-	if reason := sum.Undelivered(); reason != "" {
-		Fail("%s", reason)
 	}
 }
 
@@ -81,26 +78,6 @@ func (s Summary) Line() string {
 		line += " (dropped: " + r + ")"
 	}
 	return line
-}
-
-// Undelivered says why not every accepted exposure was delivered, in one line; "" when all were.
-func (s Summary) Undelivered() string {
-	if s.Delivered == s.Accepted {
-		return ""
-	}
-	msg := fmt.Sprintf("%d of %d exposures not delivered", s.Accepted-s.Delivered, s.Accepted)
-	if r := s.reasons(); r != "" {
-		msg += ": " + r
-	}
-	if s.Pending > 0 {
-		msg += fmt.Sprintf(" (%d still pending)", s.Pending)
-	}
-	for _, st := range s.Sinks {
-		if st.LastError != "" {
-			msg += fmt.Sprintf("; %s last error: %s", st.Name, st.LastError)
-		}
-	}
-	return msg
 }
 
 func (s Summary) droppedTotal() uint64 {
