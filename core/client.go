@@ -169,7 +169,7 @@ func (c *Client) assign(flagKey, subjectKey string, attrs Attributes, vt Variati
 			fl.vtype, vt, flagKey)
 		return nil, describe(details, CodeTypeMismatch, msg,
 			flagError(flagKey, ErrTypeMismatch, fmt.Sprintf("flag is %s, asked for %s", fl.vtype, vt)))
-	case c.overrides != nil && c.overridden(flagKey):
+	case c.overridden(flagKey):
 		return c.overrideVariation(fl, vt, details)
 	case !fl.enabled:
 		return nil, describe(details, CodeFlagUnrecognizedOrDisabled, "Unrecognized or disabled flag: "+flagKey,
